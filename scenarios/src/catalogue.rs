@@ -1,0 +1,33 @@
+//! The built-in scenario files: `scenarios/*.toml` beside this crate.
+
+use std::path::{Path, PathBuf};
+
+/// The folder that holds the built-in scenarios.
+pub fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The file a NAME stands for, if NAME is a built-in scenario.
+pub fn path_of(name: &str) -> Option<PathBuf> {
+    let path = dir().join(format!("{name}.toml"));
+    path.is_file().then_some(path)
+}
+
+/// Every built-in scenario file, sorted by name.
+pub fn files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir())
+        .map(|entries| {
+            entries
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|path| path.extension().is_some_and(|ext| ext == "toml") && path.file_name() != Some("Cargo.toml".as_ref()))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// The name of a scenario file (its stem).
+pub fn name_of(path: &Path) -> String {
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}

@@ -1,0 +1,188 @@
+//! Reading a scenario: strict parse, `--set` overrides, validation.
+//!
+//! Every failure is a [`LoadError`] naming the file, line, column, key and what
+//! is allowed; callers exit with code 2. Nothing here panics on bad input.
+
+use crate::locate::{Position, key_at, locate, position_of};
+use crate::{Distribution, Scenario};
+use std::path::Path;
+
+/// A scenario that cannot be used, and why.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{file}: cannot read: {reason}")]
+    Unreadable { file: String, reason: String },
+    #[error("{file}:{line}:{column}: key `{key}`: {message}")]
+    Invalid { file: String, line: usize, column: usize, key: String, message: String },
+    #[error("--set {assignment}: {message}")]
+    Override { assignment: String, message: String },
+}
+
+/// Reads, overrides and validates the scenario file at `path`.
+pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, LoadError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| LoadError::Unreadable { file: file.clone(), reason: e.to_string().to_lowercase() })?;
+    load_text(&file, &text, overrides)
+}
+
+/// As [`load`], from text already read; `file` is only used in messages.
+pub fn load_text(file: &str, text: &str, overrides: &[String]) -> Result<Scenario, LoadError> {
+    let invalid = |position: Option<Position>, key: String, message: String| {
+        let Position { line, column } = position.unwrap_or(Position { line: 1, column: 1 });
+        LoadError::Invalid { file: file.to_string(), line, column, key, message }
+    };
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |span| span.start);
+        invalid(Some(position_of(text, offset)), key_at(text, offset).unwrap_or_default(), e.message().trim().to_string())
+    })?;
+    // The file alone must be a scenario, so that its errors point into the file.
+    let from_file: Result<Scenario, _> = toml::from_str(text);
+    if let Err(e) = from_file {
+        let offset = e.span().map_or(0, |span| span.start);
+        let key = key_at(text, offset).unwrap_or_default();
+        return Err(invalid(Some(position_of(text, offset)), key, e.message().trim().to_string()));
+    }
+    let mut overridden = Vec::new();
+    for assignment in overrides {
+        let (path, value) = parse_assignment(assignment)?;
+        set_path(&mut table, &path, value).map_err(|message| LoadError::Override { assignment: assignment.clone(), message })?;
+        // Deserialise after each one, so that an error names its own flag.
+        let check: Result<Scenario, _> = table.clone().try_into();
+        if let Err(e) = check {
+            return Err(LoadError::Override { assignment: assignment.clone(), message: e.message().trim().to_string() });
+        }
+        overridden.push((path, assignment.clone()));
+    }
+    let scenario: Scenario = table.try_into().map_err(|e: toml::de::Error| LoadError::Invalid {
+        file: file.to_string(),
+        line: 1,
+        column: 1,
+        key: String::new(),
+        message: e.message().trim().to_string(),
+    })?;
+    if let Some((key, message)) = problems(&scenario).into_iter().chain(incompatibilities(&scenario)).next() {
+        if let Some((_, assignment)) = overridden.iter().rev().find(|(path, _)| key == *path || key.starts_with(&format!("{path}."))) {
+            return Err(LoadError::Override { assignment: assignment.clone(), message: format!("key `{key}`: {message}") });
+        }
+        return Err(invalid(locate(text, &key), key, message));
+    }
+    Ok(scenario)
+}
+
+/// Splits `a.b.c=value`; the value is TOML (`3`, `true`, `"x"`, `{ kind = "constant", ms = 1 }`)
+/// or, failing that, a bare string.
+fn parse_assignment(assignment: &str) -> Result<(String, toml::Value), LoadError> {
+    let err = |message: &str| LoadError::Override { assignment: assignment.to_string(), message: message.to_string() };
+    let (path, raw) = assignment.split_once('=').ok_or_else(|| err("expected key=value, e.g. chain.stores=3"))?;
+    let path = path.trim();
+    if path.is_empty() || path.split('.').any(|part| part.is_empty() || !part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')) {
+        return Err(err("the key must be a dotted path of names, e.g. chain.stores"));
+    }
+    let raw = raw.trim();
+    let value = match toml::from_str::<toml::Table>(&format!("value = {raw}")) {
+        Ok(mut parsed) => parsed.remove("value").unwrap_or(toml::Value::String(raw.to_string())),
+        Err(_) => toml::Value::String(raw.to_string()),
+    };
+    Ok((path.to_string(), value))
+}
+
+fn set_path(table: &mut toml::Table, path: &str, value: toml::Value) -> Result<(), String> {
+    let mut parts: Vec<&str> = path.split('.').collect();
+    let last = parts.pop().unwrap_or_default();
+    let mut current = table;
+    for part in parts {
+        let entry = current.entry(part.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        current = entry.as_table_mut().ok_or_else(|| format!("`{part}` is a value, not a table"))?;
+    }
+    current.insert(last.to_string(), value);
+    Ok(())
+}
+
+/// Every impossible value, as (dotted key, what is wrong and what is allowed).
+pub fn problems(s: &Scenario) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut range = |key: &str, value: f64, min: f64, max: f64| {
+        if !(value.is_finite() && value >= min && value <= max) {
+            found.push((key.to_string(), format!("{value} is out of range: allowed is {min} to {max}")));
+        }
+    };
+    let c = &s.chain;
+    range("chain.stores", c.stores.into(), 1.0, 100_000.0);
+    range("chain.skus_per_store", c.skus_per_store.into(), 1.0, 1_000_000.0);
+    range("chain.initial_on_hand_max", c.initial_on_hand_max.into(), c.initial_on_hand_min.into(), 1_000_000.0);
+    range("chain.till_transactions_per_store_per_hour", c.till_transactions_per_store_per_hour, 0.0, 1_000_000.0);
+    range("chain.lines_per_transaction", c.lines_per_transaction.into(), 1.0, 100.0);
+    range("chain.zipf_exponent", c.zipf_exponent, 0.0, 10.0);
+    range("chain.random_restocks_per_store_per_hour", c.random_restocks_per_store_per_hour, 0.0, 1_000_000.0);
+    range("chain.restock_quantity_min", c.restock_quantity_min.into(), 1.0, 1_000_000.0);
+    range("chain.restock_quantity_max", c.restock_quantity_max.into(), c.restock_quantity_min.into(), 1_000_000.0);
+    range("chain.delivery_duration_s", c.delivery_duration_s as f64, 1.0, 86_400.0);
+    range("chain.delivery_order_up_to", c.delivery_order_up_to.into(), c.delivery_reorder_point.into(), 1_000_000.0);
+    range("online.reads_per_second", s.online.reads_per_second, 0.0, 1_000_000.0);
+    let w = &s.workers;
+    for (key, value) in [
+        ("workers.store", w.store),
+        ("workers.relay", w.relay),
+        ("workers.broker", w.broker),
+        ("workers.consumer", w.consumer),
+        ("workers.central", w.central),
+        ("workers.customers", w.customers),
+    ] {
+        range(key, value.into(), 1.0, 1024.0);
+    }
+    let d = &s.design;
+    range("design.partitions", d.partitions.into(), 1.0, 10_000.0);
+    range("design.consumers", d.consumers.into(), 1.0, 1_000.0);
+    range("relay.offset_flush_interval_s", s.relay.offset_flush_interval_s as f64, 1.0, 86_400.0);
+    range("relay.batch_max_rows", s.relay.batch_max_rows.into(), 1.0, 1_000_000.0);
+    range("relay.produce_timeout_s", s.relay.produce_timeout_s as f64, 1.0, 86_400.0);
+    let k = &s.consumer;
+    range("consumer.fetch_max_records", k.fetch_max_records.into(), 1.0, 1_000_000.0);
+    range("consumer.fetch_max_wait_ms", k.fetch_max_wait_ms as f64, 1.0, 3_600_000.0);
+    range("consumer.heartbeat_interval_ms", k.heartbeat_interval_ms as f64, 1.0, 3_600_000.0);
+    range("consumer.session_timeout_ms", k.session_timeout_ms as f64, (k.heartbeat_interval_ms + 1) as f64, 3_600_000.0);
+    range("run.duration_s", s.run.duration_s as f64, 1.0, 30.0 * 86_400.0);
+    range("run.drain_bound_s", s.run.drain_bound_s as f64, 1.0, 30.0 * 86_400.0);
+    range("checks.staleness_bound_s", s.checks.staleness_bound_s as f64, 1.0, 86_400.0);
+    if u64::from(c.stores) * u64::from(c.skus_per_store) > 100_000_000 {
+        found.push(("chain.skus_per_store".into(), "stores x skus_per_store is above 100,000,000: allowed is at most that".into()));
+    }
+    for (key, name) in [("name", &s.name), ("design.name", &d.name)] {
+        let ok = !name.is_empty() && name.len() <= 64 && name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_' || ch == '-');
+        if !ok {
+            found.push((key.into(), format!("{name:?}: allowed is 1 to 64 of a-z, 0-9, '_' and '-'")));
+        }
+    }
+    let distributions: [(&str, &Distribution); 10] = [
+        ("network.wan", &s.network.wan),
+        ("network.central_lan", &s.network.central_lan),
+        ("network.store_local", &s.network.store_local),
+        ("service.store_commit", &s.service.store_commit),
+        ("service.relay_read", &s.service.relay_read),
+        ("service.broker_append", &s.service.broker_append),
+        ("service.broker_fetch", &s.service.broker_fetch),
+        ("service.consumer_decode", &s.service.consumer_decode),
+        ("service.central_apply", &s.service.central_apply),
+        ("service.central_read", &s.service.central_read),
+    ];
+    for (key, distribution) in distributions {
+        if let Some(problem) = distribution.problem() {
+            found.push((key.into(), problem));
+        }
+    }
+    found
+}
+
+/// Knob values that cannot work together, as (dotted key, why).
+pub fn incompatibilities(s: &Scenario) -> Vec<(String, String)> {
+    use crate::{EventSemantics, Idempotency};
+    let d = &s.design;
+    let mut found = Vec::new();
+    if d.idempotency == Idempotency::Version && d.event_semantics != EventSemantics::AbsoluteVersioned {
+        found.push((
+            "design.idempotency".into(),
+            "\"version\" needs design.event_semantics = \"absolute_versioned\": events without a version have no high-water mark; allowed here is \"none\" or \"inbox\"".into(),
+        ));
+    }
+    found
+}

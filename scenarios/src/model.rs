@@ -1,0 +1,352 @@
+//! The typed scenario: every knob of a run, with the baseline chain and the
+//! recommended design as defaults.
+//!
+//! Units are last in every name (`duration_s`, `fetch_max_wait_ms`). Every
+//! struct rejects unknown keys, so a typo in a file is an error, not a default.
+
+use crate::Distribution;
+use serde::{Deserialize, Serialize};
+
+/// One scenario file, fully resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name; results go to `results/<name>/<design>/seed-<N>/`.
+    pub name: String,
+    /// The one-line question this scenario asks (shown by `cargo xtask list`).
+    pub question: String,
+    pub chain: Chain,
+    pub online: Online,
+    pub network: Network,
+    pub service: Service,
+    pub workers: Workers,
+    pub design: Design,
+    pub relay: Relay,
+    pub consumer: Consumer,
+    pub run: Run,
+    pub checks: Checks,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Self {
+            name: "baseline".into(),
+            question: "How fresh is online stock for a 20-store chain on a healthy network?".into(),
+            chain: Chain::default(),
+            online: Online::default(),
+            network: Network::default(),
+            service: Service::default(),
+            workers: Workers::default(),
+            design: Design::default(),
+            relay: Relay::default(),
+            consumer: Consumer::default(),
+            run: Run::default(),
+            checks: Checks::default(),
+        }
+    }
+}
+
+/// The chain and its till workload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Chain {
+    pub stores: u32,
+    pub skus_per_store: u32,
+    /// Each SKU starts with a uniform draw in `[initial_on_hand_min, initial_on_hand_max]`.
+    pub initial_on_hand_min: u32,
+    pub initial_on_hand_max: u32,
+    /// Poisson arrivals of till transactions.
+    pub till_transactions_per_store_per_hour: f64,
+    pub lines_per_transaction: u32,
+    /// Zipf exponent of SKU popularity (SKU 0 is the most popular).
+    pub zipf_exponent: f64,
+    /// Small random restocks (returns, corrections), Poisson per store.
+    pub random_restocks_per_store_per_hour: f64,
+    pub restock_quantity_min: u32,
+    pub restock_quantity_max: u32,
+    /// The daily delivery: starts this long after the run starts, repeats every 24 h.
+    pub delivery_first_at_s: u64,
+    /// Over this long, every SKU below the reorder point is topped up.
+    pub delivery_duration_s: u64,
+    pub delivery_reorder_point: u32,
+    pub delivery_order_up_to: u32,
+}
+
+impl Default for Chain {
+    fn default() -> Self {
+        Self {
+            stores: 20,
+            skus_per_store: 500,
+            initial_on_hand_min: 5,
+            initial_on_hand_max: 60,
+            till_transactions_per_store_per_hour: 150.0,
+            lines_per_transaction: 3,
+            zipf_exponent: 1.0,
+            random_restocks_per_store_per_hour: 4.0,
+            restock_quantity_min: 6,
+            restock_quantity_max: 24,
+            delivery_first_at_s: 3600,
+            delivery_duration_s: 600,
+            delivery_reorder_point: 10,
+            delivery_order_up_to: 60,
+        }
+    }
+}
+
+/// Online customers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Online {
+    /// Poisson stock reads across the whole chain (store uniform, SKU by popularity).
+    pub reads_per_second: f64,
+}
+
+impl Default for Online {
+    fn default() -> Self {
+        Self { reads_per_second: 2.0 }
+    }
+}
+
+/// One-way latency of each class of link; each directed link is FIFO, like one TCP connection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Network {
+    /// Store side to central side (relay to broker, and later store to central).
+    pub wan: Distribution,
+    /// Within the central data centre (broker, consumers, central, customers' API).
+    pub central_lan: Distribution,
+    /// Within a store (store DB to its relay).
+    pub store_local: Distribution,
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Self {
+            wan: Distribution::lognormal(20.0, 0.3),
+            central_lan: Distribution::lognormal(0.5, 0.3),
+            store_local: Distribution::constant(0.2),
+        }
+    }
+}
+
+/// Service time per unit of work (a unit is one row, record or request).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Service {
+    /// Store DB: one local transaction (stock rows and outbox rows).
+    pub store_commit: Distribution,
+    /// Relay: reading one binlog row and routing it.
+    pub relay_read: Distribution,
+    /// Broker: appending one record with acks=all (replication included).
+    pub broker_append: Distribution,
+    /// Broker: serving one fetch request.
+    pub broker_fetch: Distribution,
+    /// Consumer: decoding one record.
+    pub consumer_decode: Distribution,
+    /// Central DB: applying one event in its own transaction.
+    pub central_apply: Distribution,
+    /// Central online API: answering one stock read.
+    pub central_read: Distribution,
+}
+
+impl Default for Service {
+    fn default() -> Self {
+        Self {
+            store_commit: Distribution::lognormal(1.0, 0.3),
+            relay_read: Distribution::constant(0.05),
+            broker_append: Distribution::lognormal(5.0, 0.4),
+            broker_fetch: Distribution::constant(0.2),
+            consumer_decode: Distribution::constant(0.02),
+            central_apply: Distribution::lognormal(0.5, 0.3),
+            central_read: Distribution::constant(0.3),
+        }
+    }
+}
+
+/// How many inputs each kind of node serves at once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Workers {
+    pub store: u32,
+    pub relay: u32,
+    pub broker: u32,
+    pub consumer: u32,
+    pub central: u32,
+    pub customers: u32,
+}
+
+impl Default for Workers {
+    fn default() -> Self {
+        Self { store: 1, relay: 1, broker: 8, consumer: 1, central: 8, customers: 1 }
+    }
+}
+
+/// What an event carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventSemantics {
+    /// The signed change only.
+    Delta,
+    /// The new total, no version.
+    Absolute,
+    /// The new total with the store's per-(store, sku) version.
+    AbsoluteVersioned,
+}
+
+/// How central avoids applying an event twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Idempotency {
+    /// Apply whatever arrives.
+    None,
+    /// A set of applied event ids, written in the same central transaction.
+    Inbox,
+    /// Apply only versions above the per-(store, sku) high-water mark.
+    Version,
+}
+
+/// How a store numbers its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventId {
+    /// `(store, sku, counter)` as the seed proposes; a restored DB reuses counters.
+    StoreSkuIncrement,
+    /// `(store, epoch, sku, counter)`: the epoch rises on every restore.
+    StoreSkuIncrementEpoch,
+}
+
+/// The broker message key, which picks the partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartitionKey {
+    Store,
+    StoreSku,
+    RoundRobin,
+}
+
+/// When a consumer commits its offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OffsetCommit {
+    /// After central acknowledged the apply (at-least-once).
+    AfterApply,
+}
+
+/// How a store change reaches the broker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outbox {
+    /// Outbox row in the stock transaction; the CDC relay publishes it.
+    Transactional,
+}
+
+/// Broker layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topology {
+    /// One broker shared by every store.
+    SharedBroker,
+}
+
+/// The design under test: one struct, read from the scenario. Defaults are the
+/// recommended design.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Design {
+    /// Name of the design, used in the results path.
+    pub name: String,
+    pub event_semantics: EventSemantics,
+    pub idempotency: Idempotency,
+    pub event_id: EventId,
+    pub partition_key: PartitionKey,
+    pub partitions: u32,
+    pub consumers: u32,
+    pub offset_commit: OffsetCommit,
+    pub outbox: Outbox,
+    pub topology: Topology,
+}
+
+impl Default for Design {
+    fn default() -> Self {
+        Self {
+            name: "recommended".into(),
+            event_semantics: EventSemantics::AbsoluteVersioned,
+            idempotency: Idempotency::Version,
+            event_id: EventId::StoreSkuIncrementEpoch,
+            partition_key: PartitionKey::Store,
+            partitions: 12,
+            consumers: 3,
+            offset_commit: OffsetCommit::AfterApply,
+            outbox: Outbox::Transactional,
+            topology: Topology::SharedBroker,
+        }
+    }
+}
+
+/// The CDC relay (Debezium on Kafka Connect).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Relay {
+    /// Kafka Connect's `offset.flush.interval.ms` (60 s): the replay window after a crash.
+    pub offset_flush_interval_s: u64,
+    /// Most rows in one produce request.
+    pub batch_max_rows: u32,
+    /// The producer's `request.timeout.ms`: an unacknowledged request is sent again.
+    pub produce_timeout_s: u64,
+}
+
+impl Default for Relay {
+    fn default() -> Self {
+        Self { offset_flush_interval_s: 60, batch_max_rows: 500, produce_timeout_s: 30 }
+    }
+}
+
+/// Consumer group members.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Consumer {
+    /// `max.poll.records`.
+    pub fetch_max_records: u32,
+    /// `fetch.max.wait.ms`: a long poll returns at once when data is there, else after this.
+    pub fetch_max_wait_ms: u64,
+    /// `heartbeat.interval.ms`.
+    pub heartbeat_interval_ms: u64,
+    /// `session.timeout.ms`: a member silent this long is removed and its partitions move.
+    pub session_timeout_ms: u64,
+}
+
+impl Default for Consumer {
+    fn default() -> Self {
+        Self { fetch_max_records: 500, fetch_max_wait_ms: 500, heartbeat_interval_ms: 3_000, session_timeout_ms: 45_000 }
+    }
+}
+
+/// Phases of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Run {
+    /// Workload phase (simulated).
+    pub duration_s: u64,
+    /// After the workload stops, the pipeline must drain within this bound.
+    pub drain_bound_s: u64,
+}
+
+impl Default for Run {
+    fn default() -> Self {
+        Self { duration_s: 7_200, drain_bound_s: 300 }
+    }
+}
+
+/// Bounds the checkers hold the run to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Checks {
+    /// Δ: a read shown fresh may show a value that stopped being true at most this long ago.
+    pub staleness_bound_s: u64,
+}
+
+impl Default for Checks {
+    fn default() -> Self {
+        Self { staleness_bound_s: 60 }
+    }
+}

@@ -1,0 +1,45 @@
+//! Writing a run's folder: `results/<scenario>/<design>/seed-<N>/` with
+//! `scenario.toml` (fully resolved), `summary.json` and `events.csv`.
+//!
+//! Each file is written whole: to a temporary file beside it, then renamed.
+//! The folder is always inside the chosen results root.
+
+use crate::summary::Summary;
+use scenarios::Scenario;
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+/// The folder of one run under `root`.
+pub fn run_dir(root: &Path, scenario: &str, design: &str, seed: u64) -> Result<PathBuf, String> {
+    let parts = [scenario.to_string(), design.to_string(), format!("seed-{seed}")];
+    for part in &parts {
+        let mut components = Path::new(part).components();
+        let single_normal = matches!(components.next(), Some(Component::Normal(_))) && components.next().is_none();
+        if !single_normal || part.contains(['/', '\\']) {
+            return Err(format!("{part:?} would leave the results folder: allowed is a plain name"));
+        }
+    }
+    Ok(parts.iter().fold(root.to_path_buf(), |dir, part| dir.join(part)))
+}
+
+/// Writes `bytes` to `path` whole (temporary file, then rename).
+pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{file_name}.partial"));
+    {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&temporary, path)
+}
+
+/// Writes the run's artefacts into `dir` (created if needed).
+pub fn write_run(dir: &Path, scenario: &Scenario, summary: &Summary, events_csv: &[u8]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let resolved = toml::to_string(scenario).map_err(std::io::Error::other)?;
+    write_whole(&dir.join("scenario.toml"), resolved.as_bytes())?;
+    write_whole(&dir.join("events.csv"), events_csv)?;
+    let json = serde_json::to_vec_pretty(summary).map_err(std::io::Error::other)?;
+    write_whole(&dir.join("summary.json"), &json)
+}

@@ -1,0 +1,23 @@
+//! Engines that drive shelfcheck's state machines, and what a run produces.
+//!
+//! Layout:
+//! - [`des`]: the deterministic discrete-event engine (queue of `(time, seq)`,
+//!   workers and service times per node, drain phase);
+//! - [`network`]: per-directed-link FIFO latency model;
+//! - [`history`]: `events.csv` (schema v1) and its digest;
+//! - [`checkers`]: invariants computed from the history;
+//! - [`metrics`]: latency percentiles computed from the history;
+//! - [`run`]: one scenario and seed end to end;
+//! - [`summary`]: `summary.json` and exit codes;
+//! - [`artefacts`]: writing a run's folder whole.
+
+pub mod artefacts;
+pub mod checkers;
+pub mod des;
+pub mod history;
+pub mod metrics;
+pub mod network;
+pub mod run;
+pub mod summary;
+
+pub use run::{Run, simulate};

@@ -1,0 +1,80 @@
+//! Metrics computed from the history alone, by the definitions in `docs/history.md`.
+//!
+//! Propagation latency of a store commit `c` of (store, sku) with version `v`:
+//! the time from `c` to the first `central_apply` row of the same (store, sku),
+//! at or after `c`, whose version is at least `v`. Commits never reached are
+//! counted apart. Percentiles are nearest-rank: the value at index
+//! `ceil(p * n) - 1` of the sorted latencies.
+
+use serde::{Deserialize, Serialize};
+use system::history::{Kind, Record};
+use system::Micros;
+
+/// A latency distribution in milliseconds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    pub count: u64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub p999_ms: f64,
+    pub max_ms: f64,
+    pub mean_ms: f64,
+}
+
+/// The nearest-rank `p` quantile of sorted values.
+pub fn nearest_rank(sorted: &[Micros], p: f64) -> Micros {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = (p * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted[rank.min(sorted.len()) - 1]
+}
+
+impl Percentiles {
+    /// Summarises latencies in microseconds (sorted here).
+    pub fn of(mut latencies_us: Vec<Micros>) -> Self {
+        latencies_us.sort_unstable();
+        let ms = |us: Micros| us as f64 / 1000.0;
+        let count = latencies_us.len() as u64;
+        let mean_ms = if count == 0 { 0.0 } else { ms(latencies_us.iter().sum::<Micros>()) / count as f64 };
+        Percentiles {
+            count,
+            p50_ms: ms(nearest_rank(&latencies_us, 0.50)),
+            p90_ms: ms(nearest_rank(&latencies_us, 0.90)),
+            p99_ms: ms(nearest_rank(&latencies_us, 0.99)),
+            p999_ms: ms(nearest_rank(&latencies_us, 0.999)),
+            max_ms: ms(latencies_us.last().copied().unwrap_or(0)),
+            mean_ms,
+        }
+    }
+}
+
+/// Propagation latencies in microseconds, and how many commits never reached central.
+pub fn propagation_us(history: &[Record]) -> (Vec<Micros>, u64) {
+    // Stable sort by (store, sku) keeps each key's rows in time order.
+    let mut rows: Vec<&Record> = history
+        .iter()
+        .filter(|r| matches!(r.kind, Kind::Sale | Kind::Restock | Kind::CentralApply) && r.store.is_some() && r.sku.is_some())
+        .collect();
+    rows.sort_by_key(|r| (r.store, r.sku));
+    let mut latencies = Vec::new();
+    let mut unreached = 0;
+    for group in rows.chunk_by(|a, b| (a.store, a.sku) == (b.store, b.sku)) {
+        let applies: Vec<(Micros, u64)> =
+            group.iter().filter(|r| r.kind == Kind::CentralApply).map(|r| (r.t_us, r.version.unwrap_or(0))).collect();
+        let mut next = 0;
+        for commit in group.iter().filter(|r| r.kind != Kind::CentralApply) {
+            let version = commit.version.unwrap_or(0);
+            // The first apply at or after the commit with a version at least the commit's.
+            while next < applies.len() && (applies[next].0 < commit.t_us || applies[next].1 < version) {
+                next += 1;
+            }
+            match applies.get(next) {
+                Some(&(t_us, _)) => latencies.push(t_us - commit.t_us),
+                None => unreached += 1,
+            }
+        }
+    }
+    (latencies, unreached)
+}

@@ -1,0 +1,226 @@
+//! The broker (Kafka-like): one topic of keyed partitions, and the group
+//! coordinator of the consumer group that feeds central.
+//!
+//! Durable: the partition logs and the group's committed offsets. Volatile:
+//! membership, the generation and assignment, and parked long-poll fetches.
+//! A member silent for `session.timeout` is removed; every membership change
+//! is an eager rebalance (range assignor): a new generation, every member gets
+//! its new partitions with the committed offsets. A commit from an older
+//! generation is refused (`CommitFailed`), as Kafka refuses a zombie's.
+
+use crate::message::{BrokerRecord, Msg, NodeId};
+use crate::node::{Ctx, Input, Node, Op, Timer};
+use crate::Micros;
+use std::collections::BTreeMap;
+
+/// Parameters of the broker, from the scenario.
+#[derive(Debug, Clone)]
+pub struct BrokerConfig {
+    pub partitions: u32,
+    pub fetch_max_wait_us: Micros,
+    pub session_timeout_us: Micros,
+    /// How often the coordinator looks for expired sessions.
+    pub session_check_interval_us: Micros,
+}
+
+/// A fetch waiting for data or for its deadline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ParkedFetch {
+    consumer: NodeId,
+    request_id: u64,
+    generation: u32,
+    positions: Vec<(u32, u64)>,
+    max_records: u32,
+}
+
+/// The broker node.
+#[derive(Debug, Clone)]
+pub struct Broker {
+    config: BrokerConfig,
+    // durable
+    logs: Vec<Vec<BrokerRecord>>,
+    committed: Vec<u64>,
+    // volatile
+    /// Members and when each was last heard from.
+    members: BTreeMap<NodeId, Micros>,
+    generation: u32,
+    assignment: BTreeMap<NodeId, Vec<u32>>,
+    parked: Vec<ParkedFetch>,
+    /// Rebalances so far (metrics).
+    pub rebalances: u64,
+}
+
+impl Broker {
+    pub fn new(config: BrokerConfig) -> Self {
+        let partitions = config.partitions as usize;
+        Broker {
+            config,
+            logs: vec![Vec::new(); partitions],
+            committed: vec![0; partitions],
+            members: BTreeMap::new(),
+            generation: 0,
+            assignment: BTreeMap::new(),
+            parked: Vec::new(),
+            rebalances: 0,
+        }
+    }
+
+    /// The partition logs.
+    pub fn logs(&self) -> &[Vec<BrokerRecord>] {
+        &self.logs
+    }
+
+    /// Records not yet committed by the group, over all partitions.
+    pub fn lag(&self) -> u64 {
+        self.logs.iter().zip(&self.committed).map(|(log, &committed)| (log.len() as u64).saturating_sub(committed)).sum()
+    }
+
+    /// Range assignment over the members in id order, as Kafka's RangeAssignor does.
+    fn rebalance(&mut self, ctx: &mut Ctx) {
+        self.generation += 1;
+        self.rebalances += 1;
+        self.parked.clear();
+        self.assignment.clear();
+        let members: Vec<NodeId> = self.members.keys().copied().collect();
+        let count = members.len() as u32;
+        let mut next = 0;
+        for (i, &member) in members.iter().enumerate() {
+            let share = self.config.partitions / count + u32::from((i as u32) < self.config.partitions % count);
+            let partitions: Vec<u32> = (next..next + share).collect();
+            next += share;
+            let with_offsets = partitions.iter().map(|&p| (p, self.committed[p as usize])).collect();
+            ctx.send(member, Msg::Assignment { generation: self.generation, partitions: with_offsets });
+            self.assignment.insert(member, partitions);
+        }
+    }
+
+    fn owns(&self, member: NodeId, generation: u32, partitions: impl IntoIterator<Item = u32>) -> bool {
+        generation == self.generation
+            && self.assignment.get(&member).is_some_and(|owned| partitions.into_iter().all(|p| owned.contains(&p)))
+    }
+
+    /// Up to `max_records` records from the given positions, in offset order per partition.
+    fn collect(&self, positions: &[(u32, u64)], max_records: u32) -> Vec<(u32, u64, BrokerRecord)> {
+        let mut records = Vec::new();
+        for &(partition, offset) in positions {
+            let Some(log) = self.logs.get(partition as usize) else { continue };
+            let room = max_records as usize - records.len();
+            let from = (offset as usize).min(log.len());
+            let to = log.len().min(from + room);
+            records.extend(log[from..to].iter().enumerate().map(|(i, record)| (partition, (from + i) as u64, *record)));
+            if records.len() >= max_records as usize {
+                break;
+            }
+        }
+        records
+    }
+
+    fn answer(&self, ctx: &mut Ctx, fetch: &ParkedFetch, records: Vec<(u32, u64, BrokerRecord)>) {
+        ctx.send(fetch.consumer, Msg::Fetched { request_id: fetch.request_id, generation: fetch.generation, records });
+    }
+
+    /// Answers the parked fetches that now have data.
+    fn wake_parked(&mut self, ctx: &mut Ctx) {
+        let parked = std::mem::take(&mut self.parked);
+        for fetch in parked {
+            let records = self.collect(&fetch.positions, fetch.max_records);
+            if records.is_empty() {
+                self.parked.push(fetch);
+            } else {
+                self.answer(ctx, &fetch, records);
+            }
+        }
+    }
+}
+
+impl Node for Broker {
+    fn start(&mut self, ctx: &mut Ctx) {
+        ctx.set_timer_after(self.config.session_check_interval_us, Timer::SessionCheck);
+    }
+
+    fn message(&mut self, ctx: &mut Ctx, from: NodeId, msg: Msg) {
+        match msg {
+            Msg::Produce { request_id, records } => {
+                for (partition, record) in records {
+                    if let Some(log) = self.logs.get_mut(partition as usize) {
+                        log.push(record);
+                    }
+                }
+                ctx.send(from, Msg::ProduceAck { request_id });
+                self.wake_parked(ctx);
+            }
+            Msg::JoinGroup => {
+                self.members.insert(from, ctx.now_us);
+                self.rebalance(ctx);
+            }
+            Msg::Heartbeat { .. } => match self.members.get_mut(&from) {
+                Some(last_seen) => *last_seen = ctx.now_us,
+                None => ctx.send(from, Msg::RejoinGroup),
+            },
+            Msg::Fetch { request_id, generation, positions, max_records } => {
+                if !self.members.contains_key(&from) {
+                    ctx.send(from, Msg::RejoinGroup);
+                    return;
+                }
+                let fetch = ParkedFetch { consumer: from, request_id, generation, positions, max_records };
+                if !self.owns(from, generation, fetch.positions.iter().map(|&(p, _)| p)) {
+                    // An older generation: answer empty; the member has (or will get) a new assignment.
+                    self.answer(ctx, &fetch, Vec::new());
+                    return;
+                }
+                let records = self.collect(&fetch.positions, max_records);
+                if records.is_empty() {
+                    ctx.set_timer_after(self.config.fetch_max_wait_us, Timer::FetchDeadline { consumer: from, request_id });
+                    self.parked.push(fetch);
+                } else {
+                    self.answer(ctx, &fetch, records);
+                }
+            }
+            Msg::CommitOffsets { generation, offsets } => {
+                if self.owns(from, generation, offsets.iter().map(|&(p, _)| p)) {
+                    for (partition, offset) in offsets {
+                        self.committed[partition as usize] = offset;
+                    }
+                } else {
+                    ctx.send(from, Msg::CommitFailed { generation });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn timer(&mut self, ctx: &mut Ctx, timer: Timer) {
+        match timer {
+            Timer::SessionCheck => {
+                let deadline = ctx.now_us.saturating_sub(self.config.session_timeout_us);
+                let before = self.members.len();
+                self.members.retain(|_, last_seen| *last_seen >= deadline);
+                if self.members.len() != before {
+                    self.rebalance(ctx);
+                }
+                ctx.set_timer_after(self.config.session_check_interval_us, Timer::SessionCheck);
+            }
+            Timer::FetchDeadline { consumer, request_id } => {
+                if let Some(i) = self.parked.iter().position(|f| f.consumer == consumer && f.request_id == request_id) {
+                    let fetch = self.parked.swap_remove(i);
+                    self.answer(ctx, &fetch, Vec::new());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn crash(&mut self) {
+        self.members.clear();
+        self.assignment.clear();
+        self.parked.clear();
+    }
+
+    fn cost(&self, input: &Input) -> (Op, u32) {
+        match input {
+            Input::Message { msg: msg @ Msg::Produce { .. }, .. } => (Op::BrokerAppend, msg.units()),
+            Input::Message { msg: Msg::Fetch { .. }, .. } => (Op::BrokerFetch, 1),
+            _ => (Op::Free, 1),
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Node ids of one chain: which id is which node, its name and the links between them.
+//!
+//! Ids are dense (`0..count`) so engines index plain vectors by them:
+//! stores, then relays, then broker, central, customers, then consumers.
+
+use crate::message::NodeId;
+
+/// What a node is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Store(u32),
+    Relay(u32),
+    Broker,
+    Central,
+    Customers,
+    Consumer(u32),
+}
+
+/// Which latency model a link uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkClass {
+    /// Inside one store (store DB and its relay).
+    StoreLocal,
+    /// Between a store and the central side.
+    Wan,
+    /// Inside the central data centre.
+    CentralLan,
+}
+
+/// The ids of one chain's nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    pub stores: u32,
+    pub consumers: u32,
+}
+
+impl Layout {
+    pub const fn store(&self, index: u32) -> NodeId {
+        index
+    }
+    pub const fn relay(&self, index: u32) -> NodeId {
+        self.stores + index
+    }
+    pub const fn broker(&self) -> NodeId {
+        2 * self.stores
+    }
+    pub const fn central(&self) -> NodeId {
+        2 * self.stores + 1
+    }
+    pub const fn customers(&self) -> NodeId {
+        2 * self.stores + 2
+    }
+    pub const fn consumer(&self, index: u32) -> NodeId {
+        2 * self.stores + 3 + index
+    }
+    /// How many nodes the chain has.
+    pub const fn count(&self) -> u32 {
+        2 * self.stores + 3 + self.consumers
+    }
+
+    pub fn role(&self, id: NodeId) -> Role {
+        let s = self.stores;
+        match id {
+            i if i < s => Role::Store(i),
+            i if i < 2 * s => Role::Relay(i - s),
+            i if i == 2 * s => Role::Broker,
+            i if i == 2 * s + 1 => Role::Central,
+            i if i == 2 * s + 2 => Role::Customers,
+            i => Role::Consumer(i - 2 * s - 3),
+        }
+    }
+
+    /// The node's name in history and fault schedules: `store-3`, `relay-3`, `broker`, `consumer-0`...
+    pub fn name(&self, id: NodeId) -> String {
+        match self.role(id) {
+            Role::Store(i) => format!("store-{i}"),
+            Role::Relay(i) => format!("relay-{i}"),
+            Role::Broker => "broker".into(),
+            Role::Central => "central".into(),
+            Role::Customers => "customers".into(),
+            Role::Consumer(i) => format!("consumer-{i}"),
+        }
+    }
+
+    /// Whether the node runs in a store (store DB or relay) rather than the centre.
+    pub fn in_store(&self, id: NodeId) -> bool {
+        matches!(self.role(id), Role::Store(_) | Role::Relay(_))
+    }
+
+    pub fn link_class(&self, from: NodeId, to: NodeId) -> LinkClass {
+        match (self.in_store(from), self.in_store(to)) {
+            (true, true) => LinkClass::StoreLocal,
+            (false, false) => LinkClass::CentralLan,
+            _ => LinkClass::Wan,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_through_roles() {
+        // Goal: every id maps to one role and back. Method: walk a small chain.
+        let layout = Layout { stores: 3, consumers: 2 };
+        let ids: Vec<NodeId> = (0..layout.count()).collect();
+        let back: Vec<NodeId> = ids
+            .iter()
+            .map(|&id| match layout.role(id) {
+                Role::Store(i) => layout.store(i),
+                Role::Relay(i) => layout.relay(i),
+                Role::Broker => layout.broker(),
+                Role::Central => layout.central(),
+                Role::Customers => layout.customers(),
+                Role::Consumer(i) => layout.consumer(i),
+            })
+            .collect();
+        assert_eq!(ids, back);
+        assert_eq!(layout.name(layout.consumer(1)), "consumer-1");
+        assert_eq!(layout.link_class(layout.store(0), layout.relay(0)), LinkClass::StoreLocal);
+        assert_eq!(layout.link_class(layout.relay(0), layout.broker()), LinkClass::Wan);
+    }
+}

@@ -1,0 +1,43 @@
+//! The inventory system under test, as sans-IO state machines.
+//!
+//! Every node takes `(now, input)` and returns effects: messages to send,
+//! timers to set and history records. No async, no sockets, no clock, no
+//! global RNG: an engine (`sim`'s discrete-event engine, later turmoil) owns
+//! time, the network and faults. Each node keeps its durable state (what
+//! survives a crash) apart from its volatile state, and `crash` drops exactly
+//! the volatile part.
+//!
+//! Layout:
+//! - [`layout`]: node ids, roles, names and link classes of a chain;
+//! - [`rng`]: seeded ChaCha streams derived from `(seed, stream name)`;
+//! - [`message`]: typed messages, stock events, outbox rows, broker records;
+//! - [`node`]: the node interface ([`node::Node`], [`node::Ctx`], timers, costs);
+//! - [`history`]: the records nodes write for the checkers;
+//! - [`partitioner`]: Kafka's murmur2 key partitioner;
+//! - [`popularity`]: Zipf SKU popularity shared by tills and online customers;
+//! - [`store`], [`relay`], [`broker`], [`consumer`], [`central`], [`customers`]: the nodes;
+//! - [`world`]: every node of one chain built from a scenario, with the god's-eye
+//!   queries an engine needs (is the pipeline drained, what is each store's truth).
+
+pub mod broker;
+pub mod central;
+pub mod consumer;
+pub mod customers;
+pub mod history;
+pub mod layout;
+pub mod message;
+pub mod node;
+pub mod partitioner;
+pub mod popularity;
+pub mod relay;
+pub mod rng;
+pub mod store;
+pub mod world;
+
+/// Simulated time in microseconds since the start of the run.
+pub type Micros = u64;
+
+/// Microseconds in one second.
+pub const US_PER_S: Micros = 1_000_000;
+/// Microseconds in one millisecond.
+pub const US_PER_MS: Micros = 1_000;

@@ -1,0 +1,123 @@
+//! Typed messages between nodes, and the data they carry.
+//!
+//! A store commit produces a [`StockEvent`]; it travels as an [`OutboxRow`]
+//! (store DB log to relay), then as a [`BrokerRecord`] (relay to broker to
+//! consumer), then inside an apply request to central.
+
+use crate::Micros;
+
+/// Dense node id; see [`crate::layout::Layout`].
+pub type NodeId = u32;
+
+/// An event's identity as the design numbers it: `(store, epoch, sku, counter)`,
+/// with epoch 0 when the design has no store epoch.
+pub type EventKey = (u32, u32, u32, u32);
+
+/// One change of one stock row, as the outbox row's payload carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StockEvent {
+    pub store: u32,
+    pub sku: u32,
+    /// Signed change of on_hand in this commit.
+    pub delta: i64,
+    /// on_hand after the commit.
+    pub on_hand: i64,
+    /// The store's version of this (store, sku) after the commit: `epoch * 2^32 + counter`
+    /// when the design has a store epoch, else the bare counter.
+    pub version: u64,
+    /// The event id as the design numbers it (the inbox key).
+    pub id: EventKey,
+    /// When the store committed it (carried like Debezium's `source.ts`; metrics only).
+    pub committed_at_us: Micros,
+}
+
+/// What an outbox row or broker record carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Payload {
+    Stock(StockEvent),
+}
+
+impl Payload {
+    pub fn store(&self) -> u32 {
+        match self {
+            Payload::Stock(event) => event.store,
+        }
+    }
+}
+
+/// A row of the store's outbox table, at its position in the DB log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxRow {
+    /// Log sequence number: the row's index in the store's outbox log.
+    pub lsn: u64,
+    pub payload: Payload,
+}
+
+/// The message key, which picks the partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Store(u32),
+    StoreSku(u32, u32),
+    /// No key: the producer spreads records round robin.
+    None,
+}
+
+/// A record in a partition log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrokerRecord {
+    pub key: Key,
+    pub payload: Payload,
+}
+
+/// Every message a node can send.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    // Store DB log <-> relay (the binlog stream).
+    /// Relay to store: stream the outbox log from `from_lsn` on.
+    Subscribe { from_lsn: u64 },
+    /// Store to relay: newly committed (or replayed) outbox rows, in log order.
+    LogRows { rows: Vec<OutboxRow> },
+
+    // Relay <-> broker (producer).
+    /// Append each record to its partition; acks=all.
+    Produce { request_id: u64, records: Vec<(u32, BrokerRecord)> },
+    ProduceAck { request_id: u64 },
+
+    // Consumer <-> broker (group coordinator and fetch).
+    JoinGroup,
+    Heartbeat { generation: u32 },
+    /// Coordinator to a member: leave the group state you had and join again.
+    RejoinGroup,
+    /// The member's partitions for this generation, with the group's committed offsets.
+    Assignment { generation: u32, partitions: Vec<(u32, u64)> },
+    /// Long poll: answer at once when any record is there, else after `fetch_max_wait`.
+    Fetch { request_id: u64, generation: u32, positions: Vec<(u32, u64)>, max_records: u32 },
+    /// Records as `(partition, offset, record)`, in offset order per partition.
+    Fetched { request_id: u64, generation: u32, records: Vec<(u32, u64, BrokerRecord)> },
+    /// Offsets to commit: the next offset to read per partition.
+    CommitOffsets { generation: u32, offsets: Vec<(u32, u64)> },
+    /// The commit was refused: the member is not in this generation (a zombie).
+    CommitFailed { generation: u32 },
+
+    // Consumer <-> central.
+    Apply { request_id: u64, events: Vec<StockEvent> },
+    Applied { request_id: u64 },
+
+    // Customers <-> central (online API).
+    ReadStock { request_id: u64, store: u32, sku: u32 },
+    StockShown { request_id: u64, on_hand: Option<i64> },
+}
+
+impl Msg {
+    /// Units of work the message brings its receiver (rows, records or events), at least 1.
+    pub fn units(&self) -> u32 {
+        let n = match self {
+            Msg::LogRows { rows } => rows.len(),
+            Msg::Produce { records, .. } => records.len(),
+            Msg::Fetched { records, .. } => records.len(),
+            Msg::Apply { events, .. } => events.len(),
+            _ => 1,
+        };
+        n.max(1).min(u32::MAX as usize) as u32
+    }
+}

@@ -1,0 +1,123 @@
+//! The node interface every engine drives, and what a node asks of it.
+//!
+//! An engine calls [`Node::start`] once, then [`Node::message`] and
+//! [`Node::timer`] for each input in arrival order; the node answers through
+//! [`Ctx`]: messages to send, timers to set (absolute simulated time) and
+//! history records. [`Node::crash`] drops the volatile state; the engine then
+//! calls `start` again when the node restarts.
+
+use crate::Micros;
+use crate::history::Record;
+use crate::message::{Msg, NodeId};
+
+/// Every timer a node can set. A timer cannot be cancelled: handlers ignore the
+/// ones that no longer apply (by request id or generation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    // store (its workload arrives on these)
+    TillArrival,
+    RandomRestock,
+    DeliveryStart,
+    DeliveryStep,
+    // relay
+    OffsetFlush,
+    ProduceTimeout { request_id: u64 },
+    // broker
+    SessionCheck,
+    FetchDeadline { consumer: NodeId, request_id: u64 },
+    // consumer
+    GroupHeartbeat,
+    // customers
+    ReadArrival,
+}
+
+/// The kind of work an input costs its node; the scenario gives each a service time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// No measurable work (bookkeeping, timers that only send).
+    Free,
+    StoreCommit,
+    RelayRead,
+    BrokerAppend,
+    BrokerFetch,
+    ConsumerDecode,
+    CentralApply,
+    CentralRead,
+}
+
+/// One input to a node.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    Start,
+    Message { from: NodeId, msg: Msg },
+    Timer(Timer),
+}
+
+/// Effects collected while a node handles one input.
+#[derive(Debug, Default)]
+pub struct Effects {
+    pub sends: Vec<(NodeId, Msg)>,
+    pub timers: Vec<(Micros, Timer)>,
+    pub records: Vec<Record>,
+}
+
+impl Effects {
+    pub fn clear(&mut self) {
+        self.sends.clear();
+        self.timers.clear();
+        self.records.clear();
+    }
+}
+
+/// What a node sees of the world while it handles one input.
+pub struct Ctx<'a> {
+    /// The node's own clock (simulated; skew comes later from the engine).
+    pub now_us: Micros,
+    pub me: NodeId,
+    effects: &'a mut Effects,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(now_us: Micros, me: NodeId, effects: &'a mut Effects) -> Self {
+        Ctx { now_us, me, effects }
+    }
+
+    pub fn send(&mut self, to: NodeId, msg: Msg) {
+        self.effects.sends.push((to, msg));
+    }
+
+    /// Fires `timer` at absolute time `at_us` (or now, if that has passed).
+    pub fn set_timer_at(&mut self, at_us: Micros, timer: Timer) {
+        self.effects.timers.push((at_us.max(self.now_us), timer));
+    }
+
+    pub fn set_timer_after(&mut self, after_us: Micros, timer: Timer) {
+        self.effects.timers.push((self.now_us.saturating_add(after_us), timer));
+    }
+
+    /// Writes a history line; the engine stamps time and node.
+    pub fn record(&mut self, record: Record) {
+        self.effects.records.push(record);
+    }
+}
+
+/// A node of the system.
+pub trait Node {
+    /// Called at the start of the run and after every restart.
+    fn start(&mut self, ctx: &mut Ctx);
+    fn message(&mut self, ctx: &mut Ctx, from: NodeId, msg: Msg);
+    fn timer(&mut self, ctx: &mut Ctx, timer: Timer);
+    /// Drops volatile state; durable state stays as it was.
+    fn crash(&mut self);
+    /// What handling `input` costs, in units of an operation.
+    fn cost(&self, input: &Input) -> (Op, u32);
+
+    /// Dispatches one input.
+    fn handle(&mut self, ctx: &mut Ctx, input: Input) {
+        match input {
+            Input::Start => self.start(ctx),
+            Input::Message { from, msg } => self.message(ctx, from, msg),
+            Input::Timer(timer) => self.timer(ctx, timer),
+        }
+    }
+}

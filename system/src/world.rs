@@ -1,0 +1,182 @@
+//! Every node of one chain, built from a scenario and a seed, and the
+//! god's-eye queries an engine needs: is the pipeline drained, and what each
+//! node holds (for checkers and metrics). Nodes never call these.
+
+use crate::broker::{Broker, BrokerConfig};
+use crate::central::{Central, CentralConfig};
+use crate::consumer::{Consumer, ConsumerConfig};
+use crate::customers::{Customers, CustomersConfig};
+use crate::layout::{Layout, Role};
+use crate::message::{Msg, NodeId};
+use crate::node::{Ctx, Input, Node, Op, Timer};
+use crate::relay::{Relay, RelayConfig};
+use crate::rng::stream;
+use crate::store::{Store, StoreConfig, TillWorkload, WorkloadConfig};
+use crate::{US_PER_MS, US_PER_S};
+use rand::RngExt;
+use scenarios::{EventId, Scenario};
+
+/// Any node, so that an engine holds them in one vector.
+#[derive(Debug, Clone)]
+pub enum AnyNode {
+    Store(Store),
+    Relay(Relay),
+    Broker(Broker),
+    Central(Central),
+    Customers(Customers),
+    Consumer(Consumer),
+}
+
+macro_rules! each_node {
+    ($self:expr, $node:ident => $body:expr) => {
+        match $self {
+            AnyNode::Store($node) => $body,
+            AnyNode::Relay($node) => $body,
+            AnyNode::Broker($node) => $body,
+            AnyNode::Central($node) => $body,
+            AnyNode::Customers($node) => $body,
+            AnyNode::Consumer($node) => $body,
+        }
+    };
+}
+
+impl Node for AnyNode {
+    fn start(&mut self, ctx: &mut Ctx) {
+        each_node!(self, node => node.start(ctx))
+    }
+    fn message(&mut self, ctx: &mut Ctx, from: NodeId, msg: Msg) {
+        each_node!(self, node => node.message(ctx, from, msg))
+    }
+    fn timer(&mut self, ctx: &mut Ctx, timer: Timer) {
+        each_node!(self, node => node.timer(ctx, timer))
+    }
+    fn crash(&mut self) {
+        each_node!(self, node => node.crash())
+    }
+    fn cost(&self, input: &Input) -> (Op, u32) {
+        each_node!(self, node => node.cost(input))
+    }
+}
+
+/// The nodes of one chain.
+#[derive(Debug, Clone)]
+pub struct World {
+    pub layout: Layout,
+    pub nodes: Vec<AnyNode>,
+}
+
+impl World {
+    /// Builds every node; all randomness comes from streams of `seed`.
+    pub fn new(scenario: &Scenario, seed: u64) -> World {
+        let c = &scenario.chain;
+        let d = &scenario.design;
+        let layout = Layout { stores: c.stores, consumers: d.consumers };
+        let workload_end_us = scenario.run.duration_s * US_PER_S;
+        let initial: Vec<Vec<i64>> = (0..c.stores)
+            .map(|store| {
+                let mut rng = stream(seed, &format!("initial/store-{store}"));
+                (0..c.skus_per_store).map(|_| i64::from(rng.random_range(c.initial_on_hand_min..=c.initial_on_hand_max))).collect()
+            })
+            .collect();
+        let workload = WorkloadConfig {
+            skus: c.skus_per_store,
+            lines_per_transaction: c.lines_per_transaction,
+            zipf_exponent: c.zipf_exponent,
+            till_transactions_per_hour: c.till_transactions_per_store_per_hour,
+            random_restocks_per_hour: c.random_restocks_per_store_per_hour,
+            restock_quantity: (c.restock_quantity_min, c.restock_quantity_max),
+            delivery_first_at_us: c.delivery_first_at_s * US_PER_S,
+            delivery_duration_us: c.delivery_duration_s * US_PER_S,
+            reorder_point: c.delivery_reorder_point,
+            order_up_to: c.delivery_order_up_to,
+            end_us: workload_end_us,
+        };
+        let nodes = (0..layout.count())
+            .map(|id| match layout.role(id) {
+                Role::Store(i) => AnyNode::Store(Store::new(
+                    StoreConfig { index: i, relay: layout.relay(i), epoch_in_version: d.event_id == EventId::StoreSkuIncrementEpoch },
+                    initial[i as usize].clone(),
+                    TillWorkload::new(&workload, stream(seed, &format!("till/store-{i}"))),
+                )),
+                Role::Relay(i) => AnyNode::Relay(Relay::new(RelayConfig {
+                    store: layout.store(i),
+                    store_index: i,
+                    broker: layout.broker(),
+                    partition_key: d.partition_key,
+                    partitions: d.partitions,
+                    batch_max_rows: scenario.relay.batch_max_rows,
+                    offset_flush_interval_us: scenario.relay.offset_flush_interval_s * US_PER_S,
+                    produce_timeout_us: scenario.relay.produce_timeout_s * US_PER_S,
+                })),
+                Role::Broker => AnyNode::Broker(Broker::new(BrokerConfig {
+                    partitions: d.partitions,
+                    fetch_max_wait_us: scenario.consumer.fetch_max_wait_ms * US_PER_MS,
+                    session_timeout_us: scenario.consumer.session_timeout_ms * US_PER_MS,
+                    session_check_interval_us: scenario.consumer.heartbeat_interval_ms * US_PER_MS,
+                })),
+                Role::Central => AnyNode::Central(Central::new(
+                    CentralConfig {
+                        stores: c.stores,
+                        skus_per_store: c.skus_per_store,
+                        event_semantics: d.event_semantics,
+                        idempotency: d.idempotency,
+                    },
+                    &initial,
+                )),
+                Role::Customers => AnyNode::Customers(Customers::new(
+                    CustomersConfig {
+                        central: layout.central(),
+                        stores: c.stores,
+                        skus_per_store: c.skus_per_store,
+                        zipf_exponent: c.zipf_exponent,
+                        reads_per_second: scenario.online.reads_per_second,
+                        end_us: workload_end_us,
+                    },
+                    stream(seed, "online/reads"),
+                )),
+                Role::Consumer(_) => AnyNode::Consumer(Consumer::new(ConsumerConfig {
+                    broker: layout.broker(),
+                    central: layout.central(),
+                    fetch_max_records: scenario.consumer.fetch_max_records,
+                    heartbeat_interval_us: scenario.consumer.heartbeat_interval_ms * US_PER_MS,
+                    offset_commit: d.offset_commit,
+                })),
+            })
+            .collect();
+        World { layout, nodes }
+    }
+
+    pub fn stores(&self) -> impl Iterator<Item = &Store> {
+        self.nodes.iter().filter_map(|n| if let AnyNode::Store(s) = n { Some(s) } else { None })
+    }
+
+    pub fn relays(&self) -> impl Iterator<Item = &Relay> {
+        self.nodes.iter().filter_map(|n| if let AnyNode::Relay(r) = n { Some(r) } else { None })
+    }
+
+    pub fn consumers(&self) -> impl Iterator<Item = &Consumer> {
+        self.nodes.iter().filter_map(|n| if let AnyNode::Consumer(c) = n { Some(c) } else { None })
+    }
+
+    pub fn broker(&self) -> &Broker {
+        match &self.nodes[self.layout.broker() as usize] {
+            AnyNode::Broker(b) => b,
+            _ => unreachable!("the layout puts the broker at its id"),
+        }
+    }
+
+    pub fn central(&self) -> &Central {
+        match &self.nodes[self.layout.central() as usize] {
+            AnyNode::Central(c) => c,
+            _ => unreachable!("the layout puts central at its id"),
+        }
+    }
+
+    /// Work still in the pipeline: outbox rows not acknowledged by the broker,
+    /// records not committed by the group, batches on their way into central.
+    pub fn backlog(&self) -> u64 {
+        let outbox: u64 = self.stores().zip(self.relays()).map(|(s, r)| (s.db().outbox.len() as u64).saturating_sub(r.acked_lsn())).sum();
+        let applying = self.consumers().filter(|c| c.is_applying()).count() as u64;
+        outbox + self.broker().lag() + applying
+    }
+}

@@ -1,0 +1,43 @@
+//! `cargo xtask`: shelfcheck's command line. This file only dispatches; each
+//! subcommand lives in its own module.
+
+mod list;
+mod scenario;
+mod source;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// shelfcheck: deterministic simulation of store-to-central inventory designs.
+///
+/// Exit codes: 0 every invariant held; 1 a safety invariant was violated;
+/// 2 bad input or usage; 3 the system did not converge within the bound.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run one scenario with one seed; print the table and the replay line; write results.
+    Scenario(scenario::Args),
+    /// List the built-in scenarios and the question each one asks.
+    List,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let code = match cli.command {
+        Command::Scenario(args) => scenario::run(args),
+        Command::List => list::run(),
+    };
+    ExitCode::from(code)
+}
