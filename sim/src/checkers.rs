@@ -45,14 +45,21 @@ impl Verdict {
     }
 }
 
-/// Rows of one (store, sku), in time order: (store commits, central applies).
-fn per_key(history: &[Record]) -> BTreeMap<(u32, u32), (Vec<&Record>, Vec<&Record>)> {
-    let mut keys: BTreeMap<(u32, u32), (Vec<&Record>, Vec<&Record>)> = BTreeMap::new();
+/// Rows of one (store, sku), in time order.
+#[derive(Debug, Default)]
+struct KeyRows<'a> {
+    commits: Vec<&'a Record>,
+    applies: Vec<&'a Record>,
+}
+
+/// Every (store, sku) with its rows.
+fn per_key(history: &[Record]) -> BTreeMap<(u32, u32), KeyRows<'_>> {
+    let mut keys: BTreeMap<(u32, u32), KeyRows<'_>> = BTreeMap::new();
     for r in history {
         let (Some(store), Some(sku)) = (r.store, r.sku) else { continue };
         match r.kind {
-            Kind::Sale | Kind::Restock => keys.entry((store, sku)).or_default().0.push(r),
-            Kind::CentralApply => keys.entry((store, sku)).or_default().1.push(r),
+            Kind::Sale | Kind::Restock => keys.entry((store, sku)).or_default().commits.push(r),
+            Kind::CentralApply => keys.entry((store, sku)).or_default().applies.push(r),
             Kind::Read => {}
         }
     }
@@ -74,7 +81,7 @@ pub fn convergence(history: &[Record], layout: &Layout, drained: bool, end_us: u
             evidence: Vec::new(),
         });
     }
-    for ((store, sku), (commits, applies)) in per_key(history) {
+    for ((store, sku), KeyRows { commits, applies }) in per_key(history) {
         let (Some(first), Some(last)) = (commits.first(), commits.last()) else { continue };
         let initial = first.on_hand.unwrap_or(0) - first.qty.unwrap_or(0);
         let truth = last.on_hand.unwrap_or(0);
@@ -97,7 +104,7 @@ pub fn convergence(history: &[Record], layout: &Layout, drained: bool, end_us: u
 /// Monotonic view: the version central holds for a (store, sku) never goes backwards.
 pub fn monotonic_view(history: &[Record], layout: &Layout) -> Verdict {
     let mut verdict = Verdict::new(true);
-    for ((store, sku), (_, applies)) in per_key(history) {
+    for ((store, sku), KeyRows { applies, .. }) in per_key(history) {
         for pair in applies.windows(2) {
             let (before, after) = (pair[0], pair[1]);
             if after.version < before.version {

@@ -156,12 +156,10 @@ impl Node for Relay {
                 self.flushed_lsn = self.acked_lsn;
                 ctx.set_timer_after(self.config.offset_flush_interval_us, Timer::OffsetFlush);
             }
-            Timer::ProduceTimeout { request_id } => {
-                if self.in_flight.is_some_and(|f| f.request_id == request_id) {
-                    // No ack in time: send the same rows again (they may land twice).
-                    self.in_flight = None;
-                    self.publish(ctx);
-                }
+            // No ack in time: send the same rows again (they may land twice).
+            Timer::ProduceTimeout { request_id } if self.in_flight.is_some_and(|f| f.request_id == request_id) => {
+                self.in_flight = None;
+                self.publish(ctx);
             }
             _ => {}
         }

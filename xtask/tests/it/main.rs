@@ -1,0 +1,103 @@
+//! Tests of the `cargo xtask` command line as a user runs it: exit codes,
+//! error messages, artefacts and determinism across processes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn xtask(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).output().expect("the xtask binary runs")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("shelfcheck-it-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn summary(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+const SHORT: [&str; 4] = ["--set", "run.duration_s=600", "--set", "chain.stores=4"];
+
+#[test]
+fn same_seed_gives_the_same_digest_in_two_processes() {
+    // Goal: determinism across processes. Method: run the binary twice into two folders.
+    let (a, b) = (temp_dir("digest-a"), temp_dir("digest-b"));
+    for dir in [&a, &b] {
+        let out = xtask(&[&["scenario", "baseline", "--seed", "9", "--out", dir.to_str().unwrap()], &SHORT[..]].concat());
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let run = |root: &Path| root.join("baseline/recommended/seed-9");
+    assert_eq!(summary(&run(&a))["digest"], summary(&run(&b))["digest"]);
+    assert_eq!(std::fs::read(run(&a).join("events.csv")).unwrap(), std::fs::read(run(&b).join("events.csv")).unwrap());
+}
+
+#[test]
+fn a_run_prints_the_table_and_replay_line_and_writes_its_folder() {
+    // Goal: the newcomer's view. Method: run with --set and check stdout and the files.
+    let root = temp_dir("folder");
+    let out = xtask(&[&["scenario", "--seed", "7", "--out", root.to_str().unwrap()], &SHORT[..]].concat());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout.contains("propagation p99"), "{stdout}");
+    assert!(stdout.contains("invariant convergence"), "{stdout}");
+    let last = stdout.lines().last().unwrap();
+    assert_eq!(last, "replay: cargo xtask scenario baseline --seed 7 --set run.duration_s=600 --set chain.stores=4");
+    let dir = root.join("baseline/recommended/seed-7");
+    let s = summary(&dir);
+    for key in ["scenario", "design", "seed", "engine", "digest", "sim_duration_s", "wall_s", "events", "invariants", "metrics"] {
+        assert!(s.get(key).is_some(), "summary.json lacks {key}");
+    }
+    assert_eq!(s["invariants"]["convergence"]["held"], true);
+    // The resolved scenario reloads to the run's settings.
+    let resolved = scenarios::load(&dir.join("scenario.toml"), &[]).unwrap();
+    assert_eq!(resolved.chain.stores, 4);
+    assert_eq!(resolved.run.duration_s, 600);
+    assert!(std::fs::read_dir(&dir).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".partial")));
+}
+
+#[test]
+fn a_misspelt_key_exits_2_naming_file_line_column_and_key() {
+    // Goal: bad input gets a clear error. Method: a file with `storez`.
+    let dir = temp_dir("typo");
+    let file = dir.join("typo.toml");
+    std::fs::write(&file, "name = \"typo\"\n\n[chain]\nstorez = 3\n").unwrap();
+    let out = xtask(&["scenario", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("typo.toml:4:1"), "{stderr}");
+    assert!(stderr.contains("chain.storez") && stderr.contains("expected one of `stores`"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+}
+
+#[test]
+fn impossible_values_and_bad_overrides_exit_2() {
+    // Goal: every kind of bad input is exit 2 with the key and what is allowed.
+    let dir = temp_dir("bad");
+    let file = dir.join("zero.toml");
+    std::fs::write(&file, "name = \"zero\"\n[design]\npartitions = 0\n").unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["scenario", file.to_str().unwrap()], "zero.toml:3:1: key `design.partitions`: 0 is out of range: allowed is 1 to 10000"),
+        (vec!["scenario", "--set", "chain.stores=-1"], "--set chain.stores=-1"),
+        (vec!["scenario", "--set", "chain.nope=1"], "unknown field `nope`"),
+        (vec!["scenario", "--set", "design.idempotency=version", "--set", "design.event_semantics=delta"], "needs design.event_semantics"),
+        (vec!["scenario", "no_such_scenario"], "allowed is a path to a .toml file or one of: baseline"),
+        (vec!["scenario", "--seed", "x"], "invalid value"),
+    ];
+    for (args, expected) in cases {
+        let out = xtask(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn list_names_each_scenario_with_its_question() {
+    // Goal: `cargo xtask list` shows the catalogue.
+    let out = xtask(&["list"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.lines().any(|l| l.starts_with("baseline") && l.contains('?')), "{stdout}");
+}
