@@ -42,6 +42,23 @@ pub fn of(summary: &Summary) -> Vec<(String, String)> {
         ("propagation p50".into(), format!("{:.3} ms", p.p50_ms)),
         ("propagation p99".into(), format!("{:.3} ms", p.p99_ms)),
         ("propagation max".into(), format!("{:.3} ms", p.max_ms)),
+        ("fresh-read staleness".into(), format!("p99 {:.3} s, max {:.3} s", m.fresh_read_staleness.p99_ms / 1000.0, m.fresh_read_staleness.max_ms / 1000.0)),
+        (
+            "stores hidden".into(),
+            format!(
+                "{} times; {} reads hidden ({} of them within the bound)",
+                thousands(m.stale_transitions),
+                thousands(m.reads_hidden),
+                thousands(m.reads_hidden_within_bound)
+            ),
+        ),
+        (
+            "stale shown fresh".into(),
+            format!(
+                "{:.1} store-s beyond the bound (hidden within it: {:.1} store-s)",
+                m.staleness.shown_fresh_while_stale_s, m.staleness.hidden_while_within_bound_s
+            ),
+        ),
         ("drain".into(), m.drain_s.map_or("did not drain within the bound".into(), |s| format!("{s:.0} s after the workload"))),
     ];
     for (name, verdict) in &summary.invariants {
@@ -50,4 +67,34 @@ pub fn of(summary: &Summary) -> Vec<(String, String)> {
     }
     rows.push(("digest".into(), summary.digest.clone()));
     rows
+}
+
+/// The fault table: what each fault was and what it did.
+pub fn fault_table(summary: &Summary) -> Vec<Vec<String>> {
+    let mut table = vec![
+        ["#", "fault", "at", "until", "crossed", "held", "dropped", "delayed", "dup", "reord", "deferred", "lost", "resets", "mattered"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for f in &summary.faults {
+        let e = &f.effect;
+        let mut row = vec![
+            f.index.to_string(),
+            f.description.clone(),
+            duration(f.start_s),
+            f.end_s.map_or("-".into(), duration),
+        ];
+        row.extend([e.crossed, e.held, e.dropped, e.delayed, e.duplicated, e.reordered, e.deferred, e.lost, e.resets].map(thousands));
+        row.push(if f.mattered { "yes".into() } else { "NO".into() });
+        table.push(row);
+    }
+    table
+}
+
+/// The swarm draw in one line: `partition 3.2/h, crash 1.1/h (14 faults)`.
+pub fn swarm_line(summary: &Summary) -> Option<String> {
+    let draw = summary.swarm.as_ref()?;
+    let rates: Vec<String> = draw.rates_per_hour.iter().map(|(kind, rate)| format!("{kind} {rate:.1}/h")).collect();
+    let rates = if rates.is_empty() { "no kind switched on".to_string() } else { rates.join(", ") };
+    Some(format!("intensity {}: {rates} ({} faults)", draw.intensity, draw.faults.len()))
 }

@@ -14,3 +14,32 @@ pub fn markdown(rows: &[(String, String)]) -> String {
     }
     out
 }
+
+/// A table with a header row, columns aligned (text left, numbers right), for the terminal.
+pub fn columns(rows: &[Vec<String>]) -> String {
+    let width = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..width).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|v| v.chars().count()).max().unwrap_or(0)).collect();
+    let numeric = |v: &str| !v.is_empty() && v.chars().all(|ch| ch.is_ascii_digit() || ch == ',');
+    let mut out = String::new();
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(v, &w)| if numeric(v) { format!("{v:>w$}") } else { format!("{v:<w$}") })
+            .collect();
+        out.push_str(&format!("  {}\n", cells.join("  ").trim_end()));
+    }
+    out
+}
+
+/// A table with a header row as Markdown.
+pub fn markdown_columns(rows: &[Vec<String>]) -> String {
+    let mut out = String::new();
+    for (i, row) in rows.iter().enumerate() {
+        out.push_str(&format!("| {} |\n", row.iter().map(|v| v.replace('|', "\\|")).collect::<Vec<_>>().join(" | ")));
+        if i == 0 {
+            out.push_str(&format!("|{}\n", "---|".repeat(row.len())));
+        }
+    }
+    out
+}

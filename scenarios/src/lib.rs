@@ -8,7 +8,9 @@
 //! Layout:
 //! - [`model`]: the typed scenario (chain, online, network, service, workers,
 //!   design, relay, consumer, run, checks) and its defaults;
+//! - [`span`]: durations written with a unit (`"90s"`, `"10m"`);
 //! - [`distribution`]: latency and service-time distributions and their sampling;
+//! - [`names`]: node and group names that faults target;
 //! - [`load`]: reading a file or a built-in name, `--set` overrides, validation;
 //! - [`locate`]: finding the line and column of a dotted key in a TOML text;
 //! - [`catalogue`]: the built-in scenario files shipped in this folder.
@@ -18,7 +20,10 @@ pub mod distribution;
 pub mod load;
 pub mod locate;
 pub mod model;
+pub mod names;
+pub mod span;
 
 pub use distribution::Distribution;
 pub use load::{LoadError, load, load_text};
 pub use model::*;
+pub use span::Span;

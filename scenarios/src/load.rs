@@ -60,7 +60,7 @@ pub fn load_text(file: &str, text: &str, overrides: &[String]) -> Result<Scenari
         key: String::new(),
         message: e.message().trim().to_string(),
     })?;
-    if let Some((key, message)) = problems(&scenario).into_iter().chain(incompatibilities(&scenario)).next() {
+    if let Some((key, message)) = problems(&scenario).into_iter().chain(incompatibilities(&scenario)).chain(fault_problems(&scenario)).next() {
         if let Some((_, assignment)) = overridden.iter().rev().find(|(path, _)| key == *path || key.starts_with(&format!("{path}."))) {
             return Err(LoadError::Override { assignment: assignment.clone(), message: format!("key `{key}`: {message}") });
         }
@@ -144,6 +144,12 @@ pub fn problems(s: &Scenario) -> Vec<(String, String)> {
     range("run.duration_s", s.run.duration_s as f64, 1.0, 30.0 * 86_400.0);
     range("run.drain_bound_s", s.run.drain_bound_s as f64, 1.0, 30.0 * 86_400.0);
     range("checks.staleness_bound_s", s.checks.staleness_bound_s as f64, 1.0, 86_400.0);
+    range("checks.clock_skew_allowance_ms", s.checks.clock_skew_allowance_ms as f64, 0.0, 3_600_000.0);
+    range("design.heartbeat_interval_s", d.heartbeat_interval_s as f64, 1.0, 86_400.0);
+    range("design.stale_after_s", d.stale_after_s as f64, 1.0, 86_400.0);
+    range("network.connection_timeout_s", s.network.connection_timeout_s as f64, 1.0, 86_400.0);
+    range("network.reconnect_backoff_ms", s.network.reconnect_backoff_ms as f64, 1.0, 3_600_000.0);
+    range("broker.replication_lag_ms", s.broker.replication_lag_ms as f64, 0.0, 3_600_000.0);
     if u64::from(c.stores) * u64::from(c.skus_per_store) > 100_000_000 {
         found.push(("chain.skus_per_store".into(), "stores x skus_per_store is above 100,000,000: allowed is at most that".into()));
     }
@@ -183,6 +189,95 @@ pub fn incompatibilities(s: &Scenario) -> Vec<(String, String)> {
             "design.idempotency".into(),
             "\"version\" needs design.event_semantics = \"absolute_versioned\": events without a version have no high-water mark; allowed here is \"none\" or \"inbox\"".into(),
         ));
+    }
+    found
+}
+
+/// Every `[[fault]]` problem, as (dotted key like `fault[2].node`, why and what is allowed).
+pub fn fault_problems(s: &Scenario) -> Vec<(String, String)> {
+    use crate::names::NodeName;
+    use crate::{FaultKind as K, Span};
+    let mut found = Vec::new();
+    let (stores, consumers) = (s.chain.stores, s.design.consumers);
+    let workload_us = (s.run.duration_s * 1_000_000) as i64;
+    let intensity = s.faults.intensity;
+    if !(intensity.is_finite() && (0.0..=1.0).contains(&intensity)) {
+        found.push(("faults.intensity".into(), format!("{intensity} is out of range: allowed is 0 to 1")));
+    }
+    for (i, f) in s.fault.iter().enumerate() {
+        let key = |field: &str| format!("fault[{i}].{field}");
+        let kind = f.kind.as_str();
+        // Which optional fields each kind uses.
+        let (uses, needs): (&[&str], &[&str]) = match f.kind {
+            K::Partition => (&["for", "between", "one_way"], &["for", "between"]),
+            K::Crash => (&["node", "restart_after"], &["node"]),
+            K::Restore => (&["node", "restart_after", "backup_age"], &["node", "backup_age"]),
+            K::Pause => (&["for", "node"], &["for", "node"]),
+            K::LatencySpike => (&["for", "between", "factor"], &["for", "between", "factor"]),
+            K::Duplicate => (&["for", "between", "probability"], &["for", "between", "probability"]),
+            K::Reorder => (&["for", "between", "jitter"], &["for", "between", "jitter"]),
+            K::ClockSkew => (&["for", "node", "offset", "drift_ppm"], &["node"]),
+        };
+        let present = [
+            ("for", f.duration.is_some()),
+            ("between", !f.between.is_empty()),
+            ("one_way", f.one_way),
+            ("node", f.node.is_some()),
+            ("restart_after", f.restart_after.is_some()),
+            ("backup_age", f.backup_age.is_some()),
+            ("factor", f.factor.is_some()),
+            ("probability", f.probability.is_some()),
+            ("jitter", f.jitter.is_some()),
+            ("offset", f.offset.is_some()),
+            ("drift_ppm", f.drift_ppm.is_some()),
+        ];
+        for (field, is_present) in present {
+            if is_present && !uses.contains(&field) {
+                found.push((key(field), format!("not used by kind \"{kind}\": allowed are at, kind, {}", uses.join(", "))));
+            } else if !is_present && needs.contains(&field) {
+                found.push((key("kind"), format!("kind \"{kind}\" needs `{field}`: it takes at, kind, {}", uses.join(", "))));
+            }
+        }
+        if f.at.0 < 0 || f.at.0 >= workload_us {
+            found.push((key("at"), format!("{} is outside the workload phase: allowed is 0s up to run.duration_s ({}s)", f.at, s.run.duration_s)));
+        }
+        let positive = |span: Option<Span>, field: &str, found: &mut Vec<(String, String)>| {
+            if let Some(span) = span.filter(|span| span.0 <= 0) {
+                found.push((key(field), format!("{span} is not positive: allowed is a duration above 0")));
+            }
+        };
+        positive(f.duration, "for", &mut found);
+        positive(f.restart_after, "restart_after", &mut found);
+        positive(f.backup_age, "backup_age", &mut found);
+        positive(f.jitter, "jitter", &mut found);
+        if !f.between.is_empty() && f.between.len() != 2 {
+            found.push((key("between"), format!("{} names: allowed is exactly two, e.g. [\"store-3\", \"central-side\"]", f.between.len())));
+        }
+        for name in &f.between {
+            if let Err(message) = NodeName::resolve(name, stores, consumers) {
+                found.push((key("between"), message));
+            }
+        }
+        if let Some(node) = &f.node {
+            match NodeName::resolve(node, stores, consumers) {
+                Err(message) => found.push((key("node"), message)),
+                Ok(NodeName::Store(_)) => {}
+                Ok(_) if f.kind == K::Restore => found.push((key("node"), format!("{node:?}: a restore needs a store DB: allowed is store-N"))),
+                Ok(_) => {}
+            }
+        }
+        if let Some(factor) = f.factor.filter(|v| !(v.is_finite() && (1.0..=10_000.0).contains(v))) {
+            found.push((key("factor"), format!("{factor} is out of range: allowed is 1 to 10000")));
+        }
+        if let Some(p) = f.probability.filter(|v| !(v.is_finite() && *v > 0.0 && *v <= 1.0)) {
+            found.push((key("probability"), format!("{p} is out of range: allowed is above 0 up to 1")));
+        }
+        if let Some(ppm) = f.drift_ppm.filter(|v| !(v.is_finite() && v.abs() <= 100_000.0)) {
+            found.push((key("drift_ppm"), format!("{ppm} is out of range: allowed is -100000 to 100000")));
+        }
+        if f.offset.is_some_and(|o| o.0.abs() > 86_400_000_000) {
+            found.push((key("offset"), "is out of range: allowed is at most a day either way".into()));
+        }
     }
     found
 }

@@ -23,13 +23,21 @@ pub fn position_of(text: &str, offset: usize) -> Position {
 fn keyed_lines(text: &str) -> impl Iterator<Item = (String, usize)> + '_ {
     let mut header = String::new();
     let mut offset = 0;
+    let mut arrays: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     text.split_inclusive('\n').filter_map(move |raw| {
         let start = offset;
         offset += raw.len();
         let indent = raw.len() - raw.trim_start().len();
         let line = raw.trim();
         if line.starts_with('[') {
-            header = line.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+            let name = line.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+            header = if line.starts_with("[[") {
+                // An array of tables: `[[fault]]` headers are numbered fault[0], fault[1]...
+                let index = arrays.entry(name.clone()).and_modify(|i| *i += 1).or_insert(0);
+                format!("{name}[{index}]")
+            } else {
+                name
+            };
             return None;
         }
         let (key, _) = line.split_once('=')?;
@@ -74,5 +82,7 @@ mod tests {
         assert_eq!(locate(text, "network.wan.ms"), Some(Position { line: 5, column: 1 }));
         assert_eq!(locate(text, "chain.skus_per_store"), None);
         assert_eq!(key_at(text, text.find("3").unwrap()).as_deref(), Some("chain.stores"));
+        let faults = "[[fault]]\nkind = \"crash\"\n[[fault]]\nkind = \"pause\"\nnode = \"x\"\n";
+        assert_eq!(locate(faults, "fault[1].node"), Some(Position { line: 5, column: 1 }));
     }
 }

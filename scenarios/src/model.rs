@@ -4,7 +4,7 @@
 //! Units are last in every name (`duration_s`, `fetch_max_wait_ms`). Every
 //! struct rejects unknown keys, so a typo in a file is an error, not a default.
 
-use crate::Distribution;
+use crate::{Distribution, Span};
 use serde::{Deserialize, Serialize};
 
 /// One scenario file, fully resolved.
@@ -23,8 +23,13 @@ pub struct Scenario {
     pub design: Design,
     pub relay: Relay,
     pub consumer: Consumer,
+    pub broker: Broker,
     pub run: Run,
     pub checks: Checks,
+    /// Swarm mode and connection behaviour under faults.
+    pub faults: Faults,
+    /// The explicit fault schedule: `[[fault]]` tables.
+    pub fault: Vec<FaultSpec>,
 }
 
 impl Default for Scenario {
@@ -40,8 +45,11 @@ impl Default for Scenario {
             design: Design::default(),
             relay: Relay::default(),
             consumer: Consumer::default(),
+            broker: Broker::default(),
             run: Run::default(),
             checks: Checks::default(),
+            faults: Faults::default(),
+            fault: Vec::new(),
         }
     }
 }
@@ -117,6 +125,11 @@ pub struct Network {
     pub central_lan: Distribution,
     /// Within a store (store DB to its relay).
     pub store_local: Distribution,
+    /// Messages sent across a partition are held (TCP retransmits) this long;
+    /// then the connection resets, they are lost and the sender learns of it.
+    pub connection_timeout_s: u64,
+    /// A node that lost a connection tries again after this long.
+    pub reconnect_backoff_ms: u64,
 }
 
 impl Default for Network {
@@ -125,6 +138,8 @@ impl Default for Network {
             wan: Distribution::lognormal(20.0, 0.3),
             central_lan: Distribution::lognormal(0.5, 0.3),
             store_local: Distribution::constant(0.2),
+            connection_timeout_s: 30,
+            reconnect_backoff_ms: 1_000,
         }
     }
 }
@@ -248,6 +263,27 @@ pub enum Topology {
     SharedBroker,
 }
 
+/// How central decides a store's data may be stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Freshness {
+    /// Never hide a store.
+    None,
+    /// A heartbeat row written through the outbox: applying it proves every
+    /// earlier store commit is applied (an end-to-end watermark).
+    OutboxHeartbeat,
+}
+
+/// When the broker acknowledges a produce request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BrokerAcks {
+    /// After every in-sync replica has it (Kafka's default `acks=all`).
+    All,
+    /// After the leader wrote it: a leader crash loses the unreplicated tail.
+    Leader,
+}
+
 /// The design under test: one struct, read from the scenario. Defaults are the
 /// recommended design.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -264,6 +300,12 @@ pub struct Design {
     pub offset_commit: OffsetCommit,
     pub outbox: Outbox,
     pub topology: Topology,
+    pub freshness: Freshness,
+    /// How often each store writes a heartbeat (when freshness uses one).
+    pub heartbeat_interval_s: u64,
+    /// Central hides a store whose watermark is older than this.
+    pub stale_after_s: u64,
+    pub broker_acks: BrokerAcks,
 }
 
 impl Default for Design {
@@ -279,6 +321,10 @@ impl Default for Design {
             offset_commit: OffsetCommit::AfterApply,
             outbox: Outbox::Transactional,
             topology: Topology::SharedBroker,
+            freshness: Freshness::OutboxHeartbeat,
+            heartbeat_interval_s: 5,
+            stale_after_s: 60,
+            broker_acks: BrokerAcks::All,
         }
     }
 }
@@ -321,6 +367,20 @@ impl Default for Consumer {
     }
 }
 
+/// The broker's replication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Broker {
+    /// How long a record stays on the leader only (lost on a leader crash with `acks = leader`).
+    pub replication_lag_ms: u64,
+}
+
+impl Default for Broker {
+    fn default() -> Self {
+        Self { replication_lag_ms: 50 }
+    }
+}
+
 /// Phases of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -343,10 +403,121 @@ impl Default for Run {
 pub struct Checks {
     /// Δ: a read shown fresh may show a value that stopped being true at most this long ago.
     pub staleness_bound_s: u64,
+    /// ε: clock skew between a store and central added to Δ (watermarks carry the store's clock).
+    pub clock_skew_allowance_ms: u64,
 }
 
 impl Default for Checks {
     fn default() -> Self {
-        Self { staleness_bound_s: 60 }
+        Self { staleness_bound_s: 60, clock_skew_allowance_ms: 1_000 }
     }
+}
+
+/// Swarm mode: the seed draws which fault kinds are on and how often.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    pub swarm: bool,
+    /// 0 to 1: scales how many faults each enabled kind injects.
+    pub intensity: f64,
+    /// Fault kinds swarm mode may draw from (all but `restore` when empty).
+    pub kinds: Vec<FaultKind>,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Self { swarm: false, intensity: 0.5, kinds: Vec::new() }
+    }
+}
+
+/// What a fault does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// Cut the links between two groups (`between`), both ways or `one_way`.
+    Partition,
+    /// Crash `node`: volatile state lost; it restarts after `restart_after`.
+    Crash,
+    /// Restore store `node`'s DB from a backup `backup_age` old (durable state rolled back).
+    Restore,
+    /// Freeze `node` for `for`: its inputs queue.
+    Pause,
+    /// Multiply latency on the links between two groups (`between`) by `factor` for `for`.
+    LatencySpike,
+    /// Deliver messages between two groups twice with `probability`.
+    Duplicate,
+    /// Let messages between two groups overtake each other (no FIFO, extra jitter up to `jitter`).
+    Reorder,
+    /// Shift `node`'s clock by `offset` and make it drift by `drift_ppm`.
+    ClockSkew,
+}
+
+impl FaultKind {
+    pub const ALL: [FaultKind; 8] = [
+        FaultKind::Partition,
+        FaultKind::Crash,
+        FaultKind::Restore,
+        FaultKind::Pause,
+        FaultKind::LatencySpike,
+        FaultKind::Duplicate,
+        FaultKind::Reorder,
+        FaultKind::ClockSkew,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FaultKind::Partition => "partition",
+            FaultKind::Crash => "crash",
+            FaultKind::Restore => "restore",
+            FaultKind::Pause => "pause",
+            FaultKind::LatencySpike => "latency_spike",
+            FaultKind::Duplicate => "duplicate",
+            FaultKind::Reorder => "reorder",
+            FaultKind::ClockSkew => "clock_skew",
+        }
+    }
+}
+
+/// One `[[fault]]`. Which fields a kind needs is checked when the file is loaded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// When it starts, from the start of the run.
+    pub at: Span,
+    pub kind: FaultKind,
+    /// How long it lasts (partition, pause, latency_spike, duplicate, reorder, clock_skew).
+    #[serde(rename = "for", default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<Span>,
+    /// Two groups (partition, latency_spike, duplicate, reorder): node names
+    /// (`store-3` stands for the whole store site: its DB and relay), or
+    /// `stores`, `relays`, `consumers`, `central-side`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub between: Vec<String>,
+    /// Partition only the direction from the first group to the second.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub one_way: bool,
+    /// The node (crash, restore, pause, clock_skew): `store-3`, `relay-3`, `broker`, `consumer-0`, `central`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    /// Crash and restore: down this long before the restart (default 10s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_after: Option<Span>,
+    /// Restore: how old the backup is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_age: Option<Span>,
+    /// Latency spike: the multiplier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<f64>,
+    /// Duplicate: the share of messages delivered twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<f64>,
+    /// Reorder: the most extra delay a message may get.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter: Option<Span>,
+    /// Clock skew: the step in the node's clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<Span>,
+    /// Clock skew: drift in parts per million.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift_ppm: Option<f64>,
 }

@@ -2,6 +2,8 @@
 //! in `docs/invariants.md`). Each violation carries its time, its (store, sku)
 //! and the history lines that prove it.
 
+use crate::history::line;
+use crate::staleness::read_staleness_us;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use system::history::{Kind, Record};
@@ -9,6 +11,10 @@ use system::layout::Layout;
 
 /// Most violations kept with their evidence per invariant (all are counted).
 pub const EXAMPLES_MAX: usize = 10;
+
+/// The checkers' names, in report order.
+pub const INVARIANTS: [&str; 7] =
+    ["no_oversell", "bounded_staleness", "convergence", "monotonic_view", "no_lost_update", "idempotence", "local_continuity"];
 
 /// One broken promise.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,52 +51,115 @@ impl Verdict {
     }
 }
 
+/// What the checkers need besides the history.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckContext<'a> {
+    pub layout: &'a Layout,
+    /// Whether the pipeline drained within the bound.
+    pub drained: bool,
+    pub end_us: u64,
+    /// Δ + ε in microseconds.
+    pub staleness_bound_us: u64,
+}
+
 /// Rows of one (store, sku), in time order.
 #[derive(Debug, Default)]
-struct KeyRows<'a> {
-    commits: Vec<&'a Record>,
-    applies: Vec<&'a Record>,
+pub struct KeyRows<'a> {
+    pub commits: Vec<&'a Record>,
+    pub applies: Vec<&'a Record>,
+    pub reads: Vec<&'a Record>,
 }
 
 /// Every (store, sku) with its rows.
-fn per_key(history: &[Record]) -> BTreeMap<(u32, u32), KeyRows<'_>> {
+pub fn per_key(history: &[Record]) -> BTreeMap<(u32, u32), KeyRows<'_>> {
     let mut keys: BTreeMap<(u32, u32), KeyRows<'_>> = BTreeMap::new();
     for r in history {
         let (Some(store), Some(sku)) = (r.store, r.sku) else { continue };
+        let rows = keys.entry((store, sku)).or_default();
         match r.kind {
-            Kind::Sale | Kind::Restock => keys.entry((store, sku)).or_default().commits.push(r),
-            Kind::CentralApply => keys.entry((store, sku)).or_default().applies.push(r),
-            Kind::Read => {}
+            kind if kind.is_commit() => rows.commits.push(r),
+            Kind::CentralApply => rows.applies.push(r),
+            Kind::Read => rows.reads.push(r),
+            _ => {}
         }
     }
     keys
 }
 
-/// Convergence: after the drain, central's last value of every (store, sku)
-/// equals the store's last committed value (its initial value, `on_hand - qty`
-/// of its first commit, when central never wrote it). A run that did not drain
-/// within its bound has not converged.
-pub fn convergence(history: &[Record], layout: &Layout, drained: bool, end_us: u64) -> Verdict {
+/// Runs every checker.
+pub fn check_all(history: &[Record], context: CheckContext) -> BTreeMap<String, Verdict> {
+    let keys = per_key(history);
+    let mut verdicts = BTreeMap::new();
+    verdicts.insert("no_oversell".to_string(), no_oversell(history, context));
+    verdicts.insert("bounded_staleness".to_string(), bounded_staleness(&keys, context));
+    verdicts.insert("convergence".to_string(), convergence(&keys, context));
+    verdicts.insert("monotonic_view".to_string(), monotonic_view(&keys, context));
+    verdicts.insert("no_lost_update".to_string(), no_lost_update(&keys, context));
+    verdicts.insert("idempotence".to_string(), idempotence(&keys, context));
+    verdicts.insert("local_continuity".to_string(), local_continuity(history, context));
+    verdicts
+}
+
+fn violation(r: &Record, message: String, evidence: Vec<String>) -> Violation {
+    Violation { t_us: r.t_us, store: r.store, sku: r.sku, message, evidence }
+}
+
+/// No oversell: no store commit leaves on_hand below zero.
+pub fn no_oversell(history: &[Record], context: CheckContext) -> Verdict {
+    let mut verdict = Verdict::new(true);
+    for r in history.iter().filter(|r| r.kind.is_commit() && r.on_hand.is_some_and(|v| v < 0)) {
+        verdict.add(violation(r, format!("on_hand fell to {}", r.on_hand.unwrap_or(0)), vec![line(r, context.layout)]));
+    }
+    verdict
+}
+
+/// Bounded staleness: every read shown fresh shows a value that stopped being
+/// the store's truth at most Δ + ε before the read.
+pub fn bounded_staleness(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContext) -> Verdict {
+    let mut verdict = Verdict::new(true);
+    for rows in keys.values() {
+        for read in rows.reads.iter().filter(|r| r.detail == "fresh") {
+            let (staleness_us, since) = read_staleness_us(&rows.commits, read);
+            if staleness_us > context.staleness_bound_us {
+                let mut evidence: Vec<String> = since.map(|c| line(c, context.layout)).into_iter().collect();
+                evidence.push(line(read, context.layout));
+                let message = format!(
+                    "shown fresh with {} although the store's value changed {:.3} s earlier (bound {:.3} s)",
+                    read.on_hand.unwrap_or(0),
+                    staleness_us as f64 / 1e6,
+                    context.staleness_bound_us as f64 / 1e6
+                );
+                verdict.add(violation(read, message, evidence));
+            }
+        }
+    }
+    verdict
+}
+
+/// Convergence: the run drained within its bound, and central's last value of
+/// every (store, sku) equals the store's last committed value (the initial
+/// value, `on_hand - qty` of the first commit, when central never wrote it).
+pub fn convergence(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContext) -> Verdict {
     let mut verdict = Verdict::new(false);
-    if !drained {
+    if !context.drained {
         verdict.add(Violation {
-            t_us: end_us,
+            t_us: context.end_us,
             store: None,
             sku: None,
             message: "the pipeline did not drain within run.drain_bound_s".into(),
             evidence: Vec::new(),
         });
     }
-    for ((store, sku), KeyRows { commits, applies }) in per_key(history) {
+    for (&(store, sku), KeyRows { commits, applies, .. }) in keys {
         let (Some(first), Some(last)) = (commits.first(), commits.last()) else { continue };
         let initial = first.on_hand.unwrap_or(0) - first.qty.unwrap_or(0);
         let truth = last.on_hand.unwrap_or(0);
         let view = applies.last().map_or(initial, |r| r.on_hand.unwrap_or(0));
         if view != truth {
-            let mut evidence = vec![crate::history::line(last, layout)];
-            evidence.extend(applies.last().map(|r| crate::history::line(r, layout)));
+            let mut evidence = vec![line(last, context.layout)];
+            evidence.extend(applies.last().map(|r| line(r, context.layout)));
             verdict.add(Violation {
-                t_us: end_us,
+                t_us: context.end_us,
                 store: Some(store),
                 sku: Some(sku),
                 message: format!("central shows {view}, the store holds {truth}"),
@@ -102,21 +171,73 @@ pub fn convergence(history: &[Record], layout: &Layout, drained: bool, end_us: u
 }
 
 /// Monotonic view: the version central holds for a (store, sku) never goes backwards.
-pub fn monotonic_view(history: &[Record], layout: &Layout) -> Verdict {
+pub fn monotonic_view(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContext) -> Verdict {
     let mut verdict = Verdict::new(true);
-    for ((store, sku), KeyRows { applies, .. }) in per_key(history) {
+    for KeyRows { applies, .. } in keys.values() {
         for pair in applies.windows(2) {
             let (before, after) = (pair[0], pair[1]);
             if after.version < before.version {
-                verdict.add(Violation {
-                    t_us: after.t_us,
-                    store: Some(store),
-                    sku: Some(sku),
-                    message: format!("version went from {} back to {}", before.version.unwrap_or(0), after.version.unwrap_or(0)),
-                    evidence: vec![crate::history::line(before, layout), crate::history::line(after, layout)],
-                });
+                let message = format!("version went from {} back to {}", before.version.unwrap_or(0), after.version.unwrap_or(0));
+                verdict.add(violation(after, message, vec![line(before, context.layout), line(after, context.layout)]));
             }
         }
+    }
+    verdict
+}
+
+/// No lost update: once the pipeline drained, every store commit is reflected
+/// at central: some later `central_apply` of its (store, sku) carries a version
+/// at least its own. (Not judged when the run did not drain: convergence says so.)
+pub fn no_lost_update(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContext) -> Verdict {
+    let mut verdict = Verdict::new(true);
+    if !context.drained {
+        return verdict;
+    }
+    for KeyRows { commits, applies, .. } in keys.values() {
+        for commit in commits {
+            let version = commit.version.unwrap_or(0);
+            let reached = applies.iter().any(|a| a.t_us >= commit.t_us && a.version.unwrap_or(0) >= version);
+            if !reached {
+                let message = format!("version {version} never reached central");
+                let mut evidence = vec![line(commit, context.layout)];
+                evidence.extend(applies.last().map(|a| line(a, context.layout)));
+                verdict.add(violation(commit, message, evidence));
+            }
+        }
+    }
+    verdict
+}
+
+/// Idempotence: each event is applied at most once: central never applies a
+/// (store, sku, version) more times than the store committed it.
+pub fn idempotence(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContext) -> Verdict {
+    let mut verdict = Verdict::new(true);
+    for KeyRows { commits, applies, .. } in keys.values() {
+        let mut committed: BTreeMap<u64, usize> = BTreeMap::new();
+        for commit in commits {
+            *committed.entry(commit.version.unwrap_or(0)).or_default() += 1;
+        }
+        let mut applied: BTreeMap<u64, Vec<&Record>> = BTreeMap::new();
+        for apply in applies {
+            applied.entry(apply.version.unwrap_or(0)).or_default().push(apply);
+        }
+        for (version, rows) in applied {
+            let allowed = committed.get(&version).copied().unwrap_or(0).max(1);
+            if rows.len() > allowed {
+                let message = format!("version {version} applied {} times", rows.len());
+                let evidence = rows.iter().take(3).map(|r| line(r, context.layout)).collect();
+                verdict.add(violation(rows[allowed], message, evidence));
+            }
+        }
+    }
+    verdict
+}
+
+/// Local continuity: a store that is up sells; it never refuses a till sale.
+pub fn local_continuity(history: &[Record], context: CheckContext) -> Verdict {
+    let mut verdict = Verdict::new(true);
+    for r in history.iter().filter(|r| r.kind == Kind::SaleRefused) {
+        verdict.add(violation(r, format!("store refused a till sale: {}", r.detail), vec![line(r, context.layout)]));
     }
     verdict
 }

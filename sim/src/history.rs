@@ -12,6 +12,7 @@ pub const HEADER: [&str; 10] = ["t_us", "node", "kind", "store", "sku", "qty", "
 /// The history as `events.csv` bytes.
 pub fn to_csv(history: &[Record], layout: &Layout) -> Vec<u8> {
     let names: Vec<String> = (0..layout.count()).map(|id| layout.name(id)).collect();
+    let engine = layout.name(system::history::ENGINE);
     let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::with_capacity(history.len() * 48));
     let cell = |value: Option<String>| value.unwrap_or_default();
     let result: Result<(), csv::Error> = (|| {
@@ -19,7 +20,7 @@ pub fn to_csv(history: &[Record], layout: &Layout) -> Vec<u8> {
         for r in history {
             writer.write_record([
                 r.t_us.to_string(),
-                names[r.node as usize].clone(),
+                names.get(r.node as usize).unwrap_or(&engine).clone(),
                 r.kind.as_str().to_string(),
                 cell(r.store.map(|v| v.to_string())),
                 cell(r.sku.map(|v| v.to_string())),

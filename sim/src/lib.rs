@@ -3,9 +3,12 @@
 //! Layout:
 //! - [`des`]: the deterministic discrete-event engine (queue of `(time, seq)`,
 //!   workers and service times per node, drain phase);
+//! - [`faults`]: fault plans resolved against node ids, and what each fault did;
+//! - [`swarm`]: swarm mode's seeded draw of fault kinds, rates and faults;
 //! - [`network`]: per-directed-link FIFO latency model;
 //! - [`history`]: `events.csv` (schema v1) and its digest;
 //! - [`checkers`]: invariants computed from the history;
+//! - [`staleness`]: read and store staleness from the history;
 //! - [`metrics`]: latency percentiles computed from the history;
 //! - [`run`]: one scenario and seed end to end;
 //! - [`summary`]: `summary.json` and exit codes;
@@ -14,10 +17,13 @@
 pub mod artefacts;
 pub mod checkers;
 pub mod des;
+pub mod faults;
 pub mod history;
 pub mod metrics;
 pub mod network;
 pub mod run;
+pub mod staleness;
 pub mod summary;
+pub mod swarm;
 
 pub use run::{Run, simulate};

@@ -55,7 +55,7 @@ pub fn propagation_us(history: &[Record]) -> (Vec<Micros>, u64) {
     // Stable sort by (store, sku) keeps each key's rows in time order.
     let mut rows: Vec<&Record> = history
         .iter()
-        .filter(|r| matches!(r.kind, Kind::Sale | Kind::Restock | Kind::CentralApply) && r.store.is_some() && r.sku.is_some())
+        .filter(|r| (r.kind.is_commit() || r.kind == Kind::CentralApply) && r.store.is_some() && r.sku.is_some())
         .collect();
     rows.sort_by_key(|r| (r.store, r.sku));
     let mut latencies = Vec::new();

@@ -1,6 +1,7 @@
 //! The network model of the `des` engine: one FIFO connection per directed
 //! link, with the link class's latency distribution and its own random stream.
 
+use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use scenarios::{Distribution, Network};
 use std::collections::BTreeMap;
@@ -41,8 +42,10 @@ impl NetworkModel {
     }
 
     /// When a message sent now from `from` to `to` arrives: after the link's
-    /// latency, and never before an earlier message on the same link.
-    pub fn delivery_time(&mut self, now_us: Micros, from: NodeId, to: NodeId) -> Micros {
+    /// latency times `factor`, and never before an earlier message on the same
+    /// link, unless `reorder_jitter_us` is set: then FIFO is off and up to that
+    /// much extra delay is drawn. Also says whether it overtook an earlier message.
+    pub fn delivery_time(&mut self, now_us: Micros, from: NodeId, to: NodeId, factor: f64, reorder_jitter_us: Option<Micros>) -> (Micros, bool) {
         self.messages += 1;
         let distribution = *self.distribution(self.layout.link_class(from, to));
         let (seed, layout) = (self.seed, self.layout);
@@ -50,8 +53,24 @@ impl NetworkModel {
             rng: stream(seed, &format!("network/{}->{}", layout.name(from), layout.name(to))),
             last_delivery_us: 0,
         });
-        let arrival = (now_us + distribution.sample_us(&mut link.rng)).max(link.last_delivery_us);
-        link.last_delivery_us = arrival;
-        arrival
+        let latency = (distribution.sample_us(&mut link.rng) as f64 * factor) as Micros;
+        match reorder_jitter_us {
+            None => {
+                let arrival = (now_us + latency).max(link.last_delivery_us);
+                link.last_delivery_us = arrival;
+                (arrival, false)
+            }
+            Some(jitter) => {
+                let arrival = now_us + latency + link.rng.random_range(0..=jitter);
+                let overtook = arrival < link.last_delivery_us;
+                link.last_delivery_us = link.last_delivery_us.max(arrival);
+                (arrival, overtook)
+            }
+        }
+    }
+
+    /// Nodes that have sent to `node` (they hold a connection to it).
+    pub fn peers_sending_to(&self, node: NodeId) -> Vec<NodeId> {
+        self.links.keys().filter(|&&(from, to)| to == node && from != node).map(|&(from, _)| from).collect()
     }
 }

@@ -1,9 +1,10 @@
 //! One simulated run from a scenario and a seed: engine, history, checkers, metrics.
 
-use crate::checkers::{self, Verdict};
+use crate::checkers::{self, CheckContext, Verdict};
 use crate::des::{Engine, Outcome};
 use crate::history;
 use crate::metrics::{Percentiles, propagation_us};
+use crate::staleness::{read_staleness_us, staleness_times};
 use crate::summary::{self, Metrics, SUMMARY_SCHEMA, Summary};
 use scenarios::Scenario;
 use std::collections::BTreeMap;
@@ -31,16 +32,40 @@ pub fn simulate(scenario: &Scenario, seed: u64) -> Run {
     let layout = outcome.world.layout;
     let events_csv = history::to_csv(&outcome.history, &layout);
     let digest = history::digest(&events_csv);
-    let drained = outcome.drained_at_us.is_some();
-    let mut invariants = BTreeMap::new();
-    invariants.insert("convergence".to_string(), checkers::convergence(&outcome.history, &layout, drained, outcome.end_us));
-    invariants.insert("monotonic_view".to_string(), checkers::monotonic_view(&outcome.history, &layout));
-    let metrics = metrics(&outcome);
+    let context = CheckContext {
+        layout: &layout,
+        drained: outcome.drained_at_us.is_some(),
+        end_us: outcome.end_us,
+        staleness_bound_us: staleness_bound_us(scenario),
+    };
+    let invariants = checkers::check_all(&outcome.history, context);
+    let metrics = metrics(&outcome, scenario);
     Run { outcome, events_csv, digest, invariants, metrics }
 }
 
-fn metrics(outcome: &Outcome) -> Metrics {
+/// Δ + ε: the staleness a read shown fresh may have.
+pub fn staleness_bound_us(scenario: &Scenario) -> u64 {
+    scenario.checks.staleness_bound_s * US_PER_S + scenario.checks.clock_skew_allowance_ms * 1_000
+}
+
+fn metrics(outcome: &Outcome, scenario: &Scenario) -> Metrics {
     let history = &outcome.history;
+    let bound_us = staleness_bound_us(scenario);
+    let keys = checkers::per_key(history);
+    let mut fresh_read_staleness = Vec::new();
+    let mut reads_hidden = 0;
+    let mut reads_hidden_within_bound = 0;
+    for rows in keys.values() {
+        for read in &rows.reads {
+            let (staleness_us, _) = read_staleness_us(&rows.commits, read);
+            if read.detail == "fresh" {
+                fresh_read_staleness.push(staleness_us);
+            } else {
+                reads_hidden += 1;
+                reads_hidden_within_bound += u64::from(staleness_us <= bound_us);
+            }
+        }
+    }
     let count = |kind: Kind| history.iter().filter(|r| r.kind == kind).count() as u64;
     let (latencies, commits_unreached) = propagation_us(history);
     let world = &outcome.world;
@@ -62,12 +87,19 @@ fn metrics(outcome: &Outcome) -> Metrics {
     Metrics {
         propagation: Percentiles::of(latencies),
         commits_unreached,
-        commits: count(Kind::Sale) + count(Kind::Restock),
+        commits: history.iter().filter(|r| r.kind.is_commit()).count() as u64,
         central_applies: count(Kind::CentralApply),
         events_skipped: world.central().events_skipped,
         reads: count(Kind::Read),
+        reads_hidden,
+        reads_hidden_within_bound,
+        fresh_read_staleness: Percentiles::of(fresh_read_staleness),
+        staleness: staleness_times(history, scenario.chain.stores, bound_us, outcome.end_us),
+        stale_transitions: count(Kind::Stale),
         messages: outcome.messages,
         till_lines_lost: world.stores().map(|s| s.lines_lost).sum(),
+        till_transactions_missed: world.stores().map(|s| s.workload().transactions_missed).sum(),
+        broker_records_lost: world.broker().records_lost,
         rebalances: world.broker().rebalances,
         drain_s: outcome.drained_at_us.map(|t| (t - outcome.workload_end_us) as f64 / US_PER_S as f64),
         busy_share_max,
@@ -92,6 +124,8 @@ impl Run {
             invariants: self.invariants.clone(),
             metrics: self.metrics.clone(),
             exit_code: summary::exit_code(&self.invariants),
+            faults: self.outcome.faults.clone(),
+            swarm: self.outcome.swarm.clone(),
             replay,
         }
     }

@@ -2,7 +2,10 @@
 //! reports read back).
 
 use crate::checkers::Verdict;
+use crate::faults::FaultReport;
 use crate::metrics::Percentiles;
+use crate::staleness::StalenessTimes;
+use crate::swarm::SwarmDraw;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -29,9 +32,22 @@ pub struct Metrics {
     /// Events central skipped as already applied.
     pub events_skipped: u64,
     pub reads: u64,
+    /// Reads answered "unavailable" because the store was shown stale.
+    pub reads_hidden: u64,
+    /// Of those, reads whose value was within the staleness bound anyway (the price of hiding).
+    pub reads_hidden_within_bound: u64,
+    /// Staleness of the reads shown fresh.
+    pub fresh_read_staleness: Percentiles,
+    pub staleness: StalenessTimes,
+    /// Times central started hiding a store.
+    pub stale_transitions: u64,
     pub messages: u64,
     /// Till lines that found the shelf empty.
     pub till_lines_lost: u64,
+    /// Till transactions that arrived while their store was down.
+    pub till_transactions_missed: u64,
+    /// Acknowledged records a broker crash lost (acks = leader).
+    pub broker_records_lost: u64,
     pub rebalances: u64,
     /// Seconds from the end of the workload until the pipeline was empty.
     pub drain_s: Option<f64>,
@@ -57,6 +73,9 @@ pub struct Summary {
     pub invariants: BTreeMap<String, Verdict>,
     pub metrics: Metrics,
     pub exit_code: i32,
+    pub faults: Vec<FaultReport>,
+    /// What swarm mode drew, if it was on.
+    pub swarm: Option<SwarmDraw>,
     /// The command that replays this run.
     pub replay: String,
 }

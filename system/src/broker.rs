@@ -21,6 +21,10 @@ pub struct BrokerConfig {
     pub session_timeout_us: Micros,
     /// How often the coordinator looks for expired sessions.
     pub session_check_interval_us: Micros,
+    /// `acks = leader`: acknowledge before replication, so a crash loses the
+    /// records appended within the last `replication_lag_us`.
+    pub acks_leader: bool,
+    pub replication_lag_us: Micros,
 }
 
 /// A fetch waiting for data or for its deadline.
@@ -39,6 +43,8 @@ pub struct Broker {
     config: BrokerConfig,
     // durable
     logs: Vec<Vec<BrokerRecord>>,
+    /// When each record was appended (kept only with `acks = leader`).
+    appended_at_us: Vec<Vec<Micros>>,
     committed: Vec<u64>,
     // volatile
     /// Members and when each was last heard from.
@@ -48,6 +54,8 @@ pub struct Broker {
     parked: Vec<ParkedFetch>,
     /// Rebalances so far (metrics).
     pub rebalances: u64,
+    /// Acknowledged records lost with an unreplicated tail (metrics).
+    pub records_lost: u64,
 }
 
 impl Broker {
@@ -56,12 +64,14 @@ impl Broker {
         Broker {
             config,
             logs: vec![Vec::new(); partitions],
+            appended_at_us: vec![Vec::new(); partitions],
             committed: vec![0; partitions],
             members: BTreeMap::new(),
             generation: 0,
             assignment: BTreeMap::new(),
             parked: Vec::new(),
             rebalances: 0,
+            records_lost: 0,
         }
     }
 
@@ -144,6 +154,9 @@ impl Node for Broker {
                 for (partition, record) in records {
                     if let Some(log) = self.logs.get_mut(partition as usize) {
                         log.push(record);
+                        if self.config.acks_leader {
+                            self.appended_at_us[partition as usize].push(ctx.now_us);
+                        }
                     }
                 }
                 ctx.send(from, Msg::ProduceAck { request_id });
@@ -210,7 +223,18 @@ impl Node for Broker {
         }
     }
 
-    fn crash(&mut self) {
+    fn crash(&mut self, now_us: Micros) {
+        if self.config.acks_leader {
+            // The leader's unreplicated tail dies with it.
+            let replicated_before = now_us.saturating_sub(self.config.replication_lag_us);
+            for ((log, appended), committed) in self.logs.iter_mut().zip(&mut self.appended_at_us).zip(&mut self.committed) {
+                let keep = appended.partition_point(|&t| t <= replicated_before);
+                self.records_lost += (log.len() - keep) as u64;
+                log.truncate(keep);
+                appended.truncate(keep);
+                *committed = (*committed).min(keep as u64);
+            }
+        }
         self.members.clear();
         self.assignment.clear();
         self.parked.clear();
@@ -218,7 +242,7 @@ impl Node for Broker {
 
     fn cost(&self, input: &Input) -> (Op, u32) {
         match input {
-            Input::Message { msg: msg @ Msg::Produce { .. }, .. } => (Op::BrokerAppend, msg.units()),
+            Input::Message { msg: Msg::Produce { .. }, .. } => (Op::BrokerAppend, 1),
             Input::Message { msg: Msg::Fetch { .. }, .. } => (Op::BrokerFetch, 1),
             _ => (Op::Free, 1),
         }

@@ -1,16 +1,19 @@
-//! Central: the chain-wide stock view and the online read API.
+//! Central: the chain-wide stock view, the freshness monitor and the online read API.
 //!
-//! Durable: the view `(store, sku) -> (on_hand, version, applied_at)` and, for
-//! the inbox design, the set of applied event ids (written in the same
-//! transaction as the view). Central applies each event by the design's
-//! semantics and idempotency, records every write as `central_apply`, and
-//! answers online reads from the view.
+//! Durable: the view `(store, sku) -> (on_hand, version, applied_at)`, for the
+//! inbox design the set of applied event ids (written in the same transaction
+//! as the view), and each store's watermark. Central applies each event by the
+//! design's semantics and idempotency and records every write as
+//! `central_apply`. With an outbox heartbeat, applying a heartbeat moves the
+//! store's watermark to the heartbeat's store time; a store whose watermark is
+//! older than `stale_after` is hidden from online reads (`stale`), and shown
+//! again (`fresh`) when its watermark moves.
 
 use crate::history::{Kind, Record};
-use crate::message::{EventKey, Msg, NodeId, StockEvent};
+use crate::message::{EventKey, Msg, NodeId, Payload, StockEvent};
 use crate::node::{Ctx, Input, Node, Op, Timer};
 use crate::Micros;
-use scenarios::{EventSemantics, Idempotency};
+use scenarios::{EventSemantics, Freshness, Idempotency};
 use std::collections::BTreeSet;
 
 /// Parameters of central, from the scenario.
@@ -20,6 +23,8 @@ pub struct CentralConfig {
     pub skus_per_store: u32,
     pub event_semantics: EventSemantics,
     pub idempotency: Idempotency,
+    pub freshness: Freshness,
+    pub stale_after_us: Micros,
 }
 
 /// Central's row for one (store, sku).
@@ -31,6 +36,17 @@ pub struct ViewRow {
     pub applied_at_us: Micros,
 }
 
+/// What central knows of one store's freshness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Watermark {
+    /// Store time up to which every commit is applied (durable).
+    store_ts_us: Micros,
+    /// Whether the store is hidden now (durable: it is what online shows).
+    stale: bool,
+    /// Whether a stale check is scheduled (volatile).
+    check_pending: bool,
+}
+
 /// The central node.
 #[derive(Debug, Clone)]
 pub struct Central {
@@ -38,6 +54,7 @@ pub struct Central {
     // durable
     view: Vec<ViewRow>,
     inbox: BTreeSet<EventKey>,
+    watermarks: Vec<Watermark>,
     /// Events skipped as already applied (metrics).
     pub events_skipped: u64,
     /// Events that wrote the view (metrics).
@@ -48,7 +65,8 @@ impl Central {
     /// Central starts from the stores' initial snapshot (`initial[store][sku]`).
     pub fn new(config: CentralConfig, initial: &[Vec<i64>]) -> Self {
         let view = initial.iter().flatten().map(|&on_hand| ViewRow { on_hand, version: 0, applied_at_us: 0 }).collect();
-        Central { config, view, inbox: BTreeSet::new(), events_skipped: 0, events_applied: 0 }
+        let watermarks = vec![Watermark::default(); config.stores as usize];
+        Central { config, view, inbox: BTreeSet::new(), watermarks, events_skipped: 0, events_applied: 0 }
     }
 
     fn index(&self, store: u32, sku: u32) -> Option<usize> {
@@ -59,6 +77,16 @@ impl Central {
     /// Central's row for (store, sku).
     pub fn row(&self, store: u32, sku: u32) -> Option<ViewRow> {
         self.index(store, sku).map(|i| self.view[i])
+    }
+
+    /// Whether central shows `store` at `now_us` (its own clock).
+    pub fn shows(&self, store: u32, now_us: Micros) -> bool {
+        match self.config.freshness {
+            Freshness::None => true,
+            Freshness::OutboxHeartbeat => {
+                self.watermarks.get(store as usize).is_some_and(|w| now_us.saturating_sub(w.store_ts_us) <= self.config.stale_after_us)
+            }
+        }
     }
 
     /// Applies one event in its own transaction; returns whether it wrote the view.
@@ -91,33 +119,93 @@ impl Central {
         });
         true
     }
+
+    /// A heartbeat moves the store's watermark; a hidden store is shown again.
+    fn heartbeat(&mut self, ctx: &mut Ctx, store: u32, store_ts_us: Micros) {
+        if self.config.freshness != Freshness::OutboxHeartbeat {
+            return;
+        }
+        let Some(watermark) = self.watermarks.get_mut(store as usize) else { return };
+        watermark.store_ts_us = watermark.store_ts_us.max(store_ts_us);
+        let shown = self.shows(store, ctx.now_us);
+        let watermark = &mut self.watermarks[store as usize];
+        if watermark.stale && shown {
+            watermark.stale = false;
+            ctx.record(Record { store: Some(store), ..Record::event(Kind::Fresh, "") });
+        }
+        self.arm_stale_check(ctx, store);
+    }
+
+    /// Schedules the moment `store` turns stale unless its watermark moves.
+    fn arm_stale_check(&mut self, ctx: &mut Ctx, store: u32) {
+        let stale_after = self.config.stale_after_us;
+        let watermark = &mut self.watermarks[store as usize];
+        if !watermark.check_pending && !watermark.stale {
+            watermark.check_pending = true;
+            ctx.set_timer_at(watermark.store_ts_us + stale_after + 1, Timer::StaleCheck { store });
+        }
+    }
+
+    fn stale_check(&mut self, ctx: &mut Ctx, store: u32) {
+        let Some(watermark) = self.watermarks.get_mut(store as usize) else { return };
+        watermark.check_pending = false;
+        if !self.shows(store, ctx.now_us) {
+            let watermark = &mut self.watermarks[store as usize];
+            watermark.stale = true;
+            let age_s = ctx.now_us.saturating_sub(watermark.store_ts_us) as f64 / 1e6;
+            ctx.record(Record { store: Some(store), ..Record::event(Kind::Stale, format!("watermark {age_s:.3}s old")) });
+        } else {
+            self.arm_stale_check(ctx, store);
+        }
+    }
 }
 
 impl Node for Central {
-    fn start(&mut self, _ctx: &mut Ctx) {}
+    fn start(&mut self, ctx: &mut Ctx) {
+        if self.config.freshness == Freshness::OutboxHeartbeat {
+            for store in 0..self.config.stores {
+                self.arm_stale_check(ctx, store);
+            }
+        }
+    }
 
     fn message(&mut self, ctx: &mut Ctx, from: NodeId, msg: Msg) {
         match msg {
             Msg::Apply { request_id, events } => {
-                for event in &events {
-                    self.apply(ctx, event);
+                for payload in &events {
+                    match *payload {
+                        Payload::Stock(ref event) => {
+                            self.apply(ctx, event);
+                        }
+                        Payload::Heartbeat { store, store_ts_us } => self.heartbeat(ctx, store, store_ts_us),
+                    }
                 }
                 ctx.send(from, Msg::Applied { request_id });
             }
             Msg::ReadStock { request_id, store, sku } => {
-                let shown = self.row(store, sku).map(|row| row.on_hand);
-                if let Some(on_hand) = shown {
-                    ctx.record(Record { on_hand: Some(on_hand), detail: "fresh", ..Record::stock(Kind::Read, store, sku) });
+                let row = self.row(store, sku);
+                let shown = self.shows(store, ctx.now_us);
+                if let Some(row) = row {
+                    let detail = if shown { "fresh" } else { "stale" };
+                    ctx.record(Record { on_hand: Some(row.on_hand), detail: detail.into(), ..Record::stock(Kind::Read, store, sku) });
                 }
-                ctx.send(from, Msg::StockShown { request_id, on_hand: shown });
+                ctx.send(from, Msg::StockShown { request_id, on_hand: row.filter(|_| shown).map(|row| row.on_hand) });
             }
             _ => {}
         }
     }
 
-    fn timer(&mut self, _ctx: &mut Ctx, _timer: Timer) {}
+    fn timer(&mut self, ctx: &mut Ctx, timer: Timer) {
+        if let Timer::StaleCheck { store } = timer {
+            self.stale_check(ctx, store);
+        }
+    }
 
-    fn crash(&mut self) {}
+    fn crash(&mut self, _now_us: Micros) {
+        for watermark in &mut self.watermarks {
+            watermark.check_pending = false;
+        }
+    }
 
     fn cost(&self, input: &Input) -> (Op, u32) {
         match input {

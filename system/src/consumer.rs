@@ -20,6 +20,7 @@ pub struct ConsumerConfig {
     pub fetch_max_records: u32,
     pub heartbeat_interval_us: Micros,
     pub offset_commit: OffsetCommit,
+    pub reconnect_backoff_us: Micros,
 }
 
 /// A batch sent to central and not yet acknowledged.
@@ -27,6 +28,8 @@ pub struct ConsumerConfig {
 struct Applying {
     request_id: u64,
     generation: u32,
+    /// Kept to send again if the connection to central resets.
+    events: Vec<Payload>,
     /// The next offset per partition once this batch is applied.
     offsets: Vec<(u32, u64)>,
 }
@@ -41,6 +44,8 @@ pub struct Consumer {
     positions: BTreeMap<u32, u64>,
     fetching: Option<u64>,
     applying: Option<Applying>,
+    /// The connection to central reset while a batch was applying: send it again.
+    resend_apply: bool,
     next_request_id: u64,
     /// Records fetched so far (metrics).
     pub records_fetched: u64,
@@ -54,6 +59,7 @@ impl Consumer {
             positions: BTreeMap::new(),
             fetching: None,
             applying: None,
+            resend_apply: false,
             next_request_id: 0,
             records_fetched: 0,
         }
@@ -113,12 +119,11 @@ impl Node for Consumer {
                 }
                 self.records_fetched += records.len() as u64;
                 let mut offsets: BTreeMap<u32, u64> = BTreeMap::new();
-                let events = records
+                let events: Vec<Payload> = records
                     .into_iter()
                     .map(|(partition, offset, record)| {
                         offsets.insert(partition, offset + 1);
-                        let Payload::Stock(event) = record.payload;
-                        event
+                        record.payload
                     })
                     .collect();
                 for (&partition, &next) in &offsets {
@@ -126,8 +131,8 @@ impl Node for Consumer {
                 }
                 let request_id = self.request_id();
                 let offsets: Vec<(u32, u64)> = offsets.into_iter().collect();
-                self.applying = Some(Applying { request_id, generation, offsets });
-                ctx.send(self.config.central, Msg::Apply { request_id, events });
+                ctx.send(self.config.central, Msg::Apply { request_id, events: events.clone() });
+                self.applying = Some(Applying { request_id, generation, events, offsets });
             }
             Msg::Applied { request_id } => {
                 let Some(applying) = self.applying.take_if(|a| a.request_id == request_id) else { return };
@@ -146,15 +151,39 @@ impl Node for Consumer {
     }
 
     fn timer(&mut self, ctx: &mut Ctx, timer: Timer) {
-        if timer == Timer::GroupHeartbeat {
-            if let Some(generation) = self.generation {
-                ctx.send(self.config.broker, Msg::Heartbeat { generation });
+        match timer {
+            Timer::GroupHeartbeat => {
+                if let Some(generation) = self.generation {
+                    ctx.send(self.config.broker, Msg::Heartbeat { generation });
+                }
+                ctx.set_timer_after(self.config.heartbeat_interval_us, Timer::GroupHeartbeat);
             }
-            ctx.set_timer_after(self.config.heartbeat_interval_us, Timer::GroupHeartbeat);
+            Timer::Reconnect => {
+                if self.generation.is_none() {
+                    // The join may have been lost with the connection.
+                    ctx.send(self.config.broker, Msg::JoinGroup);
+                }
+                if let Some(applying) = self.applying.as_ref().filter(|_| std::mem::take(&mut self.resend_apply)) {
+                    // Apply the same batch again: at least once.
+                    ctx.send(self.config.central, Msg::Apply { request_id: applying.request_id, events: applying.events.clone() });
+                }
+                self.fetch(ctx);
+            }
+            _ => {}
         }
     }
 
-    fn crash(&mut self) {
+    fn disconnected(&mut self, ctx: &mut Ctx, peer: NodeId) {
+        if peer == self.config.broker {
+            self.fetching = None;
+        } else if peer == self.config.central && self.applying.is_some() {
+            self.resend_apply = true;
+        }
+        ctx.set_timer_after(self.config.reconnect_backoff_us, Timer::Reconnect);
+    }
+
+    fn crash(&mut self, _now_us: Micros) {
+        self.resend_apply = false;
         self.generation = None;
         self.positions.clear();
         self.fetching = None;

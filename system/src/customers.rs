@@ -76,7 +76,7 @@ impl Node for Customers {
         self.schedule(ctx);
     }
 
-    fn crash(&mut self) {}
+    fn crash(&mut self, _now_us: Micros) {}
 
     fn cost(&self, _input: &Input) -> (Op, u32) {
         (Op::Free, 1)

@@ -5,6 +5,10 @@
 
 use crate::Micros;
 use crate::message::NodeId;
+use std::borrow::Cow;
+
+/// The `node` of records the engine writes itself (faults).
+pub const ENGINE: NodeId = NodeId::MAX;
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -17,6 +21,24 @@ pub enum Kind {
     CentralApply,
     /// An online read answered by central.
     Read,
+    /// A store rewrote a row after its DB was restored (`qty` 0, `on_hand` as restored, new version).
+    Resync,
+    /// Central started hiding a store (`store`; `detail` = watermark age).
+    Stale,
+    /// Central shows a store again.
+    Fresh,
+    /// A node crashed (its volatile state is gone).
+    Crash,
+    /// A node restarted from its durable state.
+    Restart,
+    /// A store DB was restored from a backup (`detail` = backup age).
+    Restore,
+    /// A fault began (`node` = engine, `detail` = what and where).
+    FaultStart,
+    /// A fault healed.
+    FaultEnd,
+    /// A till sale the store refused although it was up (e.g. no quorum).
+    SaleRefused,
 }
 
 impl Kind {
@@ -26,11 +48,41 @@ impl Kind {
             Kind::Restock => "restock",
             Kind::CentralApply => "central_apply",
             Kind::Read => "read",
+            Kind::Resync => "resync",
+            Kind::Stale => "stale",
+            Kind::Fresh => "fresh",
+            Kind::Crash => "crash",
+            Kind::Restart => "restart",
+            Kind::Restore => "restore",
+            Kind::FaultStart => "fault_start",
+            Kind::FaultEnd => "fault_end",
+            Kind::SaleRefused => "sale_refused",
         }
     }
 
+    pub const ALL: [Kind; 13] = [
+        Kind::Sale,
+        Kind::Restock,
+        Kind::CentralApply,
+        Kind::Read,
+        Kind::Resync,
+        Kind::Stale,
+        Kind::Fresh,
+        Kind::Crash,
+        Kind::Restart,
+        Kind::Restore,
+        Kind::FaultStart,
+        Kind::FaultEnd,
+        Kind::SaleRefused,
+    ];
+
+    /// A store commit: a change of a store's truth.
+    pub const fn is_commit(self) -> bool {
+        matches!(self, Kind::Sale | Kind::Restock | Kind::Resync)
+    }
+
     pub fn parse(text: &str) -> Option<Kind> {
-        [Kind::Sale, Kind::Restock, Kind::CentralApply, Kind::Read].into_iter().find(|k| k.as_str() == text)
+        Kind::ALL.into_iter().find(|k| k.as_str() == text)
     }
 }
 
@@ -46,12 +98,17 @@ pub struct Record {
     pub on_hand: Option<i64>,
     pub version: Option<u64>,
     pub order: Option<u64>,
-    pub detail: &'static str,
+    pub detail: Cow<'static, str>,
 }
 
 impl Record {
     /// A record about one (store, sku); the engine fills `t_us` and `node`.
     pub fn stock(kind: Kind, store: u32, sku: u32) -> Self {
-        Record { t_us: 0, node: 0, kind, store: Some(store), sku: Some(sku), qty: None, on_hand: None, version: None, order: None, detail: "" }
+        Record { t_us: 0, node: 0, kind, store: Some(store), sku: Some(sku), qty: None, on_hand: None, version: None, order: None, detail: Cow::Borrowed("") }
+    }
+
+    /// A record about one node (or the engine), with a detail.
+    pub fn event(kind: Kind, detail: impl Into<Cow<'static, str>>) -> Self {
+        Record { t_us: 0, node: 0, kind, store: None, sku: None, qty: None, on_hand: None, version: None, order: None, detail: detail.into() }
     }
 }

@@ -4,6 +4,7 @@
 //! stores, then relays, then broker, central, customers, then consumers.
 
 use crate::message::NodeId;
+use scenarios::names::NodeName;
 
 /// What a node is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -72,6 +73,9 @@ impl Layout {
 
     /// The node's name in history and fault schedules: `store-3`, `relay-3`, `broker`, `consumer-0`...
     pub fn name(&self, id: NodeId) -> String {
+        if id == crate::history::ENGINE {
+            return "engine".into();
+        }
         match self.role(id) {
             Role::Store(i) => format!("store-{i}"),
             Role::Relay(i) => format!("relay-{i}"),
@@ -79,6 +83,29 @@ impl Layout {
             Role::Central => "central".into(),
             Role::Customers => "customers".into(),
             Role::Consumer(i) => format!("consumer-{i}"),
+        }
+    }
+
+    /// The nodes a scenario name stands for. For network faults (`site`), a
+    /// store stands for its whole site: the store DB and its relay.
+    pub fn resolve(&self, name: NodeName, site: bool) -> Vec<NodeId> {
+        let stores = 0..self.stores;
+        match name {
+            NodeName::Store(i) if site => vec![self.store(i), self.relay(i)],
+            NodeName::Store(i) => vec![self.store(i)],
+            NodeName::Relay(i) => vec![self.relay(i)],
+            NodeName::Broker => vec![self.broker()],
+            NodeName::Central => vec![self.central()],
+            NodeName::Customers => vec![self.customers()],
+            NodeName::Consumer(i) => vec![self.consumer(i)],
+            NodeName::Stores => stores.flat_map(|i| [self.store(i), self.relay(i)]).collect(),
+            NodeName::Relays => stores.map(|i| self.relay(i)).collect(),
+            NodeName::Consumers => (0..self.consumers).map(|i| self.consumer(i)).collect(),
+            NodeName::CentralSide => {
+                let mut ids = vec![self.broker(), self.central(), self.customers()];
+                ids.extend((0..self.consumers).map(|i| self.consumer(i)));
+                ids
+            }
         }
     }
 

@@ -35,12 +35,17 @@ pub struct StockEvent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Payload {
     Stock(StockEvent),
+    /// A heartbeat row written through the outbox: once central applies it,
+    /// every earlier commit of the store is applied (a watermark at `store_ts_us`,
+    /// on the store's own clock).
+    Heartbeat { store: u32, store_ts_us: Micros },
 }
 
 impl Payload {
     pub fn store(&self) -> u32 {
         match self {
             Payload::Stock(event) => event.store,
+            Payload::Heartbeat { store, .. } => *store,
         }
     }
 }
@@ -73,10 +78,13 @@ pub struct BrokerRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
     // Store DB log <-> relay (the binlog stream).
-    /// Relay to store: stream the outbox log from `from_lsn` on.
-    Subscribe { from_lsn: u64 },
-    /// Store to relay: newly committed (or replayed) outbox rows, in log order.
-    LogRows { rows: Vec<OutboxRow> },
+    /// Relay to store: stream the outbox log of `epoch` from `from_lsn` on.
+    Subscribe { epoch: u32, from_lsn: u64 },
+    /// Store to relay: your position is in a log that no longer exists (the DB
+    /// was restored); the stream starts again at lsn 0 of `epoch`'s log.
+    LogReset { epoch: u32 },
+    /// Store to relay: newly committed (or replayed) outbox rows of `epoch`'s log, in log order.
+    LogRows { epoch: u32, rows: Vec<OutboxRow> },
 
     // Relay <-> broker (producer).
     /// Append each record to its partition; acks=all.
@@ -100,7 +108,7 @@ pub enum Msg {
     CommitFailed { generation: u32 },
 
     // Consumer <-> central.
-    Apply { request_id: u64, events: Vec<StockEvent> },
+    Apply { request_id: u64, events: Vec<Payload> },
     Applied { request_id: u64 },
 
     // Customers <-> central (online API).
@@ -112,7 +120,7 @@ impl Msg {
     /// Units of work the message brings its receiver (rows, records or events), at least 1.
     pub fn units(&self) -> u32 {
         let n = match self {
-            Msg::LogRows { rows } => rows.len(),
+            Msg::LogRows { rows, .. } => rows.len(),
             Msg::Produce { records, .. } => records.len(),
             Msg::Fetched { records, .. } => records.len(),
             Msg::Apply { events, .. } => events.len(),

@@ -19,14 +19,21 @@ pub enum Timer {
     RandomRestock,
     DeliveryStart,
     DeliveryStep,
+    /// Write a heartbeat row through the outbox.
+    Heartbeat,
     // relay
     OffsetFlush,
     ProduceTimeout { request_id: u64 },
+    /// Try again after a lost connection (relay and consumer).
+    Reconnect,
     // broker
     SessionCheck,
     FetchDeadline { consumer: NodeId, request_id: u64 },
     // consumer
     GroupHeartbeat,
+    // central
+    /// Store `store` turns stale now unless its watermark moved.
+    StaleCheck { store: u32 },
     // customers
     ReadArrival,
 }
@@ -51,13 +58,26 @@ pub enum Input {
     Start,
     Message { from: NodeId, msg: Msg },
     Timer(Timer),
+    /// The connection to `peer` reset (a partition outlasted the connection
+    /// timeout, or the peer crashed): messages in flight to it are lost.
+    Disconnected { peer: NodeId },
+}
+
+/// Which clock a timer's time is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// The node's own clock (skewed by clock faults).
+    Node,
+    /// The world's clock: only for workload generators (customers walking in).
+    World,
 }
 
 /// Effects collected while a node handles one input.
 #[derive(Debug, Default)]
 pub struct Effects {
     pub sends: Vec<(NodeId, Msg)>,
-    pub timers: Vec<(Micros, Timer)>,
+    /// Timers as (time on the given clock, clock, timer).
+    pub timers: Vec<(Micros, Clock, Timer)>,
     pub records: Vec<Record>,
 }
 
@@ -71,28 +91,42 @@ impl Effects {
 
 /// What a node sees of the world while it handles one input.
 pub struct Ctx<'a> {
-    /// The node's own clock (simulated; skew comes later from the engine).
+    /// The node's own clock (skewed and drifting under clock faults).
     pub now_us: Micros,
+    /// The world's clock. Only workload generators (tills, online customers)
+    /// read it: their arrivals do not depend on a node's clock.
+    pub world_now_us: Micros,
     pub me: NodeId,
     effects: &'a mut Effects,
 }
 
 impl<'a> Ctx<'a> {
+    /// A context whose node clock equals the world's.
     pub fn new(now_us: Micros, me: NodeId, effects: &'a mut Effects) -> Self {
-        Ctx { now_us, me, effects }
+        Ctx { now_us, world_now_us: now_us, me, effects }
+    }
+
+    /// A context for a node whose clock reads `now_us` while the world's reads `world_now_us`.
+    pub fn with_clock(now_us: Micros, world_now_us: Micros, me: NodeId, effects: &'a mut Effects) -> Self {
+        Ctx { now_us, world_now_us, me, effects }
     }
 
     pub fn send(&mut self, to: NodeId, msg: Msg) {
         self.effects.sends.push((to, msg));
     }
 
-    /// Fires `timer` at absolute time `at_us` (or now, if that has passed).
+    /// Fires `timer` when the node's clock reads `at_us` (or now, if that has passed).
     pub fn set_timer_at(&mut self, at_us: Micros, timer: Timer) {
-        self.effects.timers.push((at_us.max(self.now_us), timer));
+        self.effects.timers.push((at_us.max(self.now_us), Clock::Node, timer));
     }
 
     pub fn set_timer_after(&mut self, after_us: Micros, timer: Timer) {
-        self.effects.timers.push((self.now_us.saturating_add(after_us), timer));
+        self.effects.timers.push((self.now_us.saturating_add(after_us), Clock::Node, timer));
+    }
+
+    /// Fires `timer` when the world's clock reads `at_us` (workload arrivals only).
+    pub fn set_world_timer_at(&mut self, at_us: Micros, timer: Timer) {
+        self.effects.timers.push((at_us.max(self.world_now_us), Clock::World, timer));
     }
 
     /// Writes a history line; the engine stamps time and node.
@@ -107,8 +141,11 @@ pub trait Node {
     fn start(&mut self, ctx: &mut Ctx);
     fn message(&mut self, ctx: &mut Ctx, from: NodeId, msg: Msg);
     fn timer(&mut self, ctx: &mut Ctx, timer: Timer);
-    /// Drops volatile state; durable state stays as it was.
-    fn crash(&mut self);
+    /// The connection to `peer` reset; what was in flight to it is lost.
+    fn disconnected(&mut self, _ctx: &mut Ctx, _peer: NodeId) {}
+    /// Drops volatile state; durable state stays as it was. `now_us` is the
+    /// crash time on the engine's clock (the broker loses its unreplicated tail).
+    fn crash(&mut self, now_us: Micros);
     /// What handling `input` costs, in units of an operation.
     fn cost(&self, input: &Input) -> (Op, u32);
 
@@ -118,6 +155,7 @@ pub trait Node {
             Input::Start => self.start(ctx),
             Input::Message { from, msg } => self.message(ctx, from, msg),
             Input::Timer(timer) => self.timer(ctx, timer),
+            Input::Disconnected { peer } => self.disconnected(ctx, peer),
         }
     }
 }

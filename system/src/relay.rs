@@ -26,6 +26,7 @@ pub struct RelayConfig {
     pub batch_max_rows: u32,
     pub offset_flush_interval_us: Micros,
     pub produce_timeout_us: Micros,
+    pub reconnect_backoff_us: Micros,
 }
 
 /// A produce request the broker has not acknowledged yet.
@@ -41,9 +42,12 @@ pub struct Relay {
     config: RelayConfig,
     /// The partition every record of this store goes to when the key is the store.
     store_partition: u32,
-    // durable (Connect's offsets topic)
+    // durable (Connect's offsets topic): a position in one epoch's log
+    flushed_epoch: u32,
     flushed_lsn: u64,
     // volatile
+    /// The epoch of the log being read.
+    epoch: u32,
     /// Rows read from the log and not yet acknowledged, in log order.
     pending: VecDeque<OutboxRow>,
     /// The next lsn expected from the log stream.
@@ -51,6 +55,8 @@ pub struct Relay {
     /// Every row before this lsn is acknowledged by the broker.
     acked_lsn: u64,
     in_flight: Option<InFlight>,
+    /// Whether the binlog stream is open.
+    subscribed: bool,
     next_request_id: u64,
     round_robin: u32,
 }
@@ -61,11 +67,14 @@ impl Relay {
         Relay {
             config,
             store_partition,
+            flushed_epoch: 0,
             flushed_lsn: 0,
+            epoch: 0,
             pending: VecDeque::new(),
             read_lsn: 0,
             acked_lsn: 0,
             in_flight: None,
+            subscribed: false,
             next_request_id: 0,
             round_robin: 0,
         }
@@ -82,18 +91,27 @@ impl Relay {
     }
 
     fn key_and_partition(&mut self, payload: &Payload) -> (Key, u32) {
-        let Payload::Stock(event) = payload;
-        match self.config.partition_key {
-            PartitionKey::Store => (Key::Store(event.store), self.store_partition),
-            PartitionKey::StoreSku => {
+        let store = payload.store();
+        match (self.config.partition_key, payload) {
+            // A heartbeat is keyed by its store, whatever keys the stock events use.
+            (PartitionKey::Store | PartitionKey::StoreSku, Payload::Heartbeat { .. }) | (PartitionKey::Store, _) => {
+                (Key::Store(store), self.store_partition)
+            }
+            (PartitionKey::StoreSku, Payload::Stock(event)) => {
                 let key = format!("store-{}|sku-{}", event.store, event.sku);
                 (Key::StoreSku(event.store, event.sku), partition_for(key.as_bytes(), self.config.partitions))
             }
-            PartitionKey::RoundRobin => {
+            (PartitionKey::RoundRobin, _) => {
                 self.round_robin = (self.round_robin + 1) % self.config.partitions.max(1);
                 (Key::None, self.round_robin)
             }
         }
+    }
+
+    /// Opens the binlog stream at the position read so far.
+    fn subscribe(&mut self, ctx: &mut Ctx) {
+        self.subscribed = true;
+        ctx.send(self.config.store, Msg::Subscribe { epoch: self.epoch, from_lsn: self.read_lsn });
     }
 
     /// Sends the next batch if nothing is in flight.
@@ -120,15 +138,27 @@ impl Relay {
 
 impl Node for Relay {
     fn start(&mut self, ctx: &mut Ctx) {
+        self.epoch = self.flushed_epoch;
         self.read_lsn = self.flushed_lsn;
         self.acked_lsn = self.flushed_lsn;
-        ctx.send(self.config.store, Msg::Subscribe { from_lsn: self.flushed_lsn });
+        self.subscribe(ctx);
         ctx.set_timer_after(self.config.offset_flush_interval_us, Timer::OffsetFlush);
     }
 
     fn message(&mut self, ctx: &mut Ctx, _from: NodeId, msg: Msg) {
         match msg {
-            Msg::LogRows { rows } => {
+            Msg::LogReset { epoch } => {
+                // The DB was restored: read its new log from the start (a new snapshot).
+                self.epoch = epoch;
+                self.pending.clear();
+                self.in_flight = None;
+                self.read_lsn = 0;
+                self.acked_lsn = 0;
+            }
+            Msg::LogRows { epoch, rows } => {
+                if epoch != self.epoch {
+                    return;
+                }
                 for row in rows {
                     // The stream may repeat rows after a resubscribe; keep log order, no gaps.
                     if row.lsn == self.read_lsn {
@@ -153,6 +183,7 @@ impl Node for Relay {
     fn timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
             Timer::OffsetFlush => {
+                self.flushed_epoch = self.epoch;
                 self.flushed_lsn = self.acked_lsn;
                 ctx.set_timer_after(self.config.offset_flush_interval_us, Timer::OffsetFlush);
             }
@@ -161,13 +192,31 @@ impl Node for Relay {
                 self.in_flight = None;
                 self.publish(ctx);
             }
+            Timer::Reconnect => {
+                if !self.subscribed {
+                    self.subscribe(ctx);
+                }
+                self.publish(ctx);
+            }
             _ => {}
         }
     }
 
-    fn crash(&mut self) {
+    fn disconnected(&mut self, ctx: &mut Ctx, peer: NodeId) {
+        if peer == self.config.broker {
+            // The request in flight is lost (or landed without an ack): send it again later.
+            self.in_flight = None;
+        } else if peer == self.config.store {
+            self.subscribed = false;
+        }
+        ctx.set_timer_after(self.config.reconnect_backoff_us, Timer::Reconnect);
+    }
+
+    fn crash(&mut self, _now_us: Micros) {
         self.pending.clear();
         self.in_flight = None;
+        self.subscribed = false;
+        self.epoch = self.flushed_epoch;
         self.read_lsn = self.flushed_lsn;
         self.acked_lsn = self.flushed_lsn;
     }

@@ -12,9 +12,9 @@ use crate::node::{Ctx, Input, Node, Op, Timer};
 use crate::relay::{Relay, RelayConfig};
 use crate::rng::stream;
 use crate::store::{Store, StoreConfig, TillWorkload, WorkloadConfig};
-use crate::{US_PER_MS, US_PER_S};
+use crate::{Micros, US_PER_MS, US_PER_S};
 use rand::RngExt;
-use scenarios::{EventId, Scenario};
+use scenarios::{BrokerAcks, EventId, Freshness, Scenario};
 
 /// Any node, so that an engine holds them in one vector.
 #[derive(Debug, Clone)]
@@ -50,8 +50,11 @@ impl Node for AnyNode {
     fn timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         each_node!(self, node => node.timer(ctx, timer))
     }
-    fn crash(&mut self) {
-        each_node!(self, node => node.crash())
+    fn disconnected(&mut self, ctx: &mut Ctx, peer: NodeId) {
+        each_node!(self, node => node.disconnected(ctx, peer))
+    }
+    fn crash(&mut self, now_us: Micros) {
+        each_node!(self, node => node.crash(now_us))
     }
     fn cost(&self, input: &Input) -> (Op, u32) {
         each_node!(self, node => node.cost(input))
@@ -72,6 +75,7 @@ impl World {
         let d = &scenario.design;
         let layout = Layout { stores: c.stores, consumers: d.consumers };
         let workload_end_us = scenario.run.duration_s * US_PER_S;
+        let reconnect_backoff_us = scenario.network.reconnect_backoff_ms * US_PER_MS;
         let initial: Vec<Vec<i64>> = (0..c.stores)
             .map(|store| {
                 let mut rng = stream(seed, &format!("initial/store-{store}"));
@@ -94,7 +98,11 @@ impl World {
         let nodes = (0..layout.count())
             .map(|id| match layout.role(id) {
                 Role::Store(i) => AnyNode::Store(Store::new(
-                    StoreConfig { index: i, relay: layout.relay(i), epoch_in_version: d.event_id == EventId::StoreSkuIncrementEpoch },
+                    StoreConfig {
+                        index: i,
+                        epoch_in_version: d.event_id == EventId::StoreSkuIncrementEpoch,
+                        heartbeat_interval_us: (d.freshness == Freshness::OutboxHeartbeat).then_some(d.heartbeat_interval_s * US_PER_S),
+                    },
                     initial[i as usize].clone(),
                     TillWorkload::new(&workload, stream(seed, &format!("till/store-{i}"))),
                 )),
@@ -107,12 +115,15 @@ impl World {
                     batch_max_rows: scenario.relay.batch_max_rows,
                     offset_flush_interval_us: scenario.relay.offset_flush_interval_s * US_PER_S,
                     produce_timeout_us: scenario.relay.produce_timeout_s * US_PER_S,
+                    reconnect_backoff_us,
                 })),
                 Role::Broker => AnyNode::Broker(Broker::new(BrokerConfig {
                     partitions: d.partitions,
                     fetch_max_wait_us: scenario.consumer.fetch_max_wait_ms * US_PER_MS,
                     session_timeout_us: scenario.consumer.session_timeout_ms * US_PER_MS,
                     session_check_interval_us: scenario.consumer.heartbeat_interval_ms * US_PER_MS,
+                    acks_leader: d.broker_acks == BrokerAcks::Leader,
+                    replication_lag_us: scenario.broker.replication_lag_ms * US_PER_MS,
                 })),
                 Role::Central => AnyNode::Central(Central::new(
                     CentralConfig {
@@ -120,6 +131,8 @@ impl World {
                         skus_per_store: c.skus_per_store,
                         event_semantics: d.event_semantics,
                         idempotency: d.idempotency,
+                        freshness: d.freshness,
+                        stale_after_us: d.stale_after_s * US_PER_S,
                     },
                     &initial,
                 )),
@@ -140,6 +153,7 @@ impl World {
                     fetch_max_records: scenario.consumer.fetch_max_records,
                     heartbeat_interval_us: scenario.consumer.heartbeat_interval_ms * US_PER_MS,
                     offset_commit: d.offset_commit,
+                    reconnect_backoff_us,
                 })),
             })
             .collect();
@@ -162,6 +176,13 @@ impl World {
         match &self.nodes[self.layout.broker() as usize] {
             AnyNode::Broker(b) => b,
             _ => unreachable!("the layout puts the broker at its id"),
+        }
+    }
+
+    pub fn store_mut(&mut self, index: u32) -> &mut Store {
+        match &mut self.nodes[self.layout.store(index) as usize] {
+            AnyNode::Store(s) => s,
+            _ => unreachable!("the layout puts stores at their ids"),
         }
     }
 

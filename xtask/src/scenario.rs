@@ -65,7 +65,18 @@ pub fn run(args: Args) -> u8 {
     let mut rows = reports::rows::of(&summary);
     rows.push(("results".into(), dir.display().to_string()));
     print!("{}", reports::table::terminal(&rows));
-    for (name, verdict) in summary.invariants.iter().filter(|(_, v)| !v.held) {
+    if let Some(line) = reports::rows::swarm_line(&summary) {
+        println!("\nswarm: {line}");
+    }
+    if !summary.faults.is_empty() {
+        println!("\nfaults:");
+        print!("{}", reports::table::columns(&reports::rows::fault_table(&summary)));
+    }
+    let failed: Vec<_> = summary.invariants.iter().filter(|(_, v)| !v.held).collect();
+    if !failed.is_empty() {
+        println!("\nviolations (the events.csv lines that prove each):");
+    }
+    for (name, verdict) in failed {
         for violation in &verdict.examples {
             println!("  {name} at t={} us: {}", violation.t_us, violation.message);
             for line in &violation.evidence {
