@@ -7,7 +7,7 @@
 //!
 //! Faults ([`PlannedFault`]) act here: a partition holds messages like TCP
 //! retransmits until `network.connection_timeout_s`, then the connection
-//! resets, the held messages are lost and the sender learns of it; a crash
+//! resets, the held messages are lost and both ends learn of it; a crash
 //! drops the node's volatile state and everything queued for it until its
 //! restart; a restore also rolls the store's DB back to a backup; a pause
 //! defers a node's inputs; latency spikes, duplication and reordering act on
@@ -120,8 +120,9 @@ struct Runtime {
     down: Option<usize>,
     /// The last crash (work of older incarnations is charged to it).
     last_crash: Option<usize>,
-    paused_until_us: Micros,
+    /// The pause fault freezing the node, and its inputs waiting in arrival order.
     paused_by: Option<usize>,
+    deferred: VecDeque<Action>,
     clock: NodeClock,
 }
 
@@ -190,8 +191,8 @@ impl<'a> Engine<'a> {
                 service_rng: stream(seed, &format!("service/{}", layout.name(id))),
                 down: None,
                 last_crash: None,
-                paused_until_us: 0,
                 paused_by: None,
+                deferred: VecDeque::new(),
                 clock: NodeClock::default(),
             })
             .collect();
@@ -274,12 +275,9 @@ impl<'a> Engine<'a> {
             }
             return;
         }
-        if now < runtime.paused_until_us {
-            let (until, fault) = (runtime.paused_until_us, runtime.paused_by);
-            if let Some(fault) = fault {
-                self.fault_effects[fault].deferred += 1;
-            }
-            self.schedule(until, Action::Arrive { node, input, incarnation });
+        if let Some(fault) = runtime.paused_by {
+            self.fault_effects[fault].deferred += 1;
+            self.runtime[node as usize].deferred.push_back(Action::Arrive { node, input, incarnation });
             return;
         }
         let (op, units) = self.world.nodes[node as usize].cost(&input);
@@ -390,7 +388,10 @@ impl<'a> Engine<'a> {
         let effect = &mut self.fault_effects[link.fault];
         effect.dropped += link.messages.len() as u64;
         effect.resets += 1;
+        // Both ends of a reset connection learn of it (the sender by its
+        // retransmit timeout, the receiver by its own keepalive).
         self.notify_disconnected(from, to);
+        self.notify_disconnected(to, from);
     }
 
     /// Sends again what partitions held on links that are no longer cut.
@@ -462,11 +463,8 @@ impl<'a> Engine<'a> {
                 }
             }
             FaultKind::Pause => {
-                let until = fault.end_us.unwrap_or(self.now_us);
                 for &node in &fault.nodes {
-                    let runtime = &mut self.runtime[node as usize];
-                    runtime.paused_until_us = runtime.paused_until_us.max(until);
-                    runtime.paused_by = Some(i);
+                    self.runtime[node as usize].paused_by = Some(i);
                 }
             }
             FaultKind::ClockSkew => {
@@ -504,9 +502,8 @@ impl<'a> Engine<'a> {
             }
             FaultKind::Pause => {
                 for &node in &fault.nodes {
-                    let runtime = &mut self.runtime[node as usize];
-                    if runtime.paused_by == Some(i) {
-                        runtime.paused_until_us = runtime.paused_until_us.min(self.now_us);
+                    if self.runtime[node as usize].paused_by == Some(i) {
+                        self.resume(node);
                     }
                 }
             }
@@ -521,6 +518,16 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Ends a pause: the inputs that waited are served in the order they came.
+    fn resume(&mut self, node: NodeId) {
+        let runtime = &mut self.runtime[node as usize];
+        runtime.paused_by = None;
+        let deferred = std::mem::take(&mut runtime.deferred);
+        for action in deferred {
+            self.dispatch(action);
+        }
+    }
+
     /// Every fault that started heals now; those not yet started never will.
     fn heal_all(&mut self) {
         for i in 0..self.faults.len() {
@@ -529,6 +536,43 @@ impl<'a> Engine<'a> {
             } else {
                 self.fault_ended[i] = true;
             }
+        }
+    }
+
+    /// Carries out one action (the drain check is the run loop's own).
+    fn dispatch(&mut self, action: Action) {
+        match action {
+            Action::Arrive { node, input, incarnation } => self.arrive(node, input, incarnation),
+            Action::Handle { node, incarnation, input } => {
+                let runtime = &self.runtime[node as usize];
+                if incarnation != runtime.incarnation {
+                    if let Some(fault) = runtime.last_crash {
+                        self.fault_effects[fault].lost += 1;
+                    }
+                } else if let Some(fault) = runtime.paused_by {
+                    self.fault_effects[fault].deferred += 1;
+                    self.runtime[node as usize].deferred.push_back(Action::Handle { node, incarnation, input });
+                } else {
+                    self.handle(node, input);
+                }
+            }
+            Action::FaultStart(i) => {
+                if !self.fault_ended[i] {
+                    self.fault_started[i] = true;
+                    self.fault_start(i);
+                }
+            }
+            Action::FaultEnd(i) => self.fault_end(i),
+            Action::Backup(i) => {
+                if let Some(&node) = self.faults[i].nodes.first()
+                    && let AnyNode::Store(store) = &self.world.nodes[node as usize]
+                {
+                    self.backups[i] = Some(store.backup());
+                }
+            }
+            Action::ConnectionTimeout { from, to, episode } => self.connection_timeout(from, to, episode),
+            Action::HealAll => self.heal_all(),
+            Action::DrainCheck => {}
         }
     }
 
@@ -555,53 +599,21 @@ impl<'a> Engine<'a> {
             debug_assert!(at_us >= self.now_us, "simulated time never goes backwards");
             self.now_us = at_us;
             self.events += 1;
-            match action {
-                Action::Arrive { node, input, incarnation } => self.arrive(node, input, incarnation),
-                Action::Handle { node, incarnation, input } => {
-                    let runtime = &self.runtime[node as usize];
-                    if incarnation != runtime.incarnation {
-                        if let Some(fault) = runtime.last_crash {
-                            self.fault_effects[fault].lost += 1;
-                        }
-                    } else if self.now_us < runtime.paused_until_us {
-                        let until = runtime.paused_until_us;
-                        if let Some(fault) = runtime.paused_by {
-                            self.fault_effects[fault].deferred += 1;
-                        }
-                        self.schedule(until, Action::Handle { node, incarnation, input });
-                    } else {
-                        self.handle(node, input);
-                    }
+            if let Action::DrainCheck = action {
+                if self.world.backlog() == 0 {
+                    self.drained_at_us = Some(self.now_us);
+                    break;
                 }
-                Action::FaultStart(i) => {
-                    if !self.fault_ended[i] {
-                        self.fault_started[i] = true;
-                        self.fault_start(i);
-                    }
+                if self.now_us >= drain_deadline_us {
+                    break;
                 }
-                Action::FaultEnd(i) => self.fault_end(i),
-                Action::Backup(i) => {
-                    if let Some(&node) = self.faults[i].nodes.first()
-                        && let AnyNode::Store(store) = &self.world.nodes[node as usize]
-                    {
-                        self.backups[i] = Some(store.backup());
-                    }
-                }
-                Action::ConnectionTimeout { from, to, episode } => self.connection_timeout(from, to, episode),
-                Action::HealAll => self.heal_all(),
-                Action::DrainCheck => {
-                    if self.world.backlog() == 0 {
-                        self.drained_at_us = Some(self.now_us);
-                        break;
-                    }
-                    if self.now_us >= drain_deadline_us {
-                        break;
-                    }
-                    let next = (self.now_us + DRAIN_CHECK_INTERVAL_US).min(drain_deadline_us);
-                    self.schedule(next, Action::DrainCheck);
-                }
+                let next = (self.now_us + DRAIN_CHECK_INTERVAL_US).min(drain_deadline_us);
+                self.schedule(next, Action::DrainCheck);
+                continue;
             }
+            self.dispatch(action);
         }
+
         let faults = self
             .faults
             .iter()

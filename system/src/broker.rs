@@ -80,6 +80,16 @@ impl Broker {
         &self.logs
     }
 
+    /// The group's generation, its members and their partitions.
+    pub fn group(&self) -> (u32, &BTreeMap<NodeId, Vec<u32>>) {
+        (self.generation, &self.assignment)
+    }
+
+    /// The group's committed offsets per partition.
+    pub fn committed(&self) -> &[u64] {
+        &self.committed
+    }
+
     /// Records not yet committed by the group, over all partitions.
     pub fn lag(&self) -> u64 {
         self.logs.iter().zip(&self.committed).map(|(log, &committed)| (log.len() as u64).saturating_sub(committed)).sum()
@@ -163,12 +173,18 @@ impl Node for Broker {
                 self.wake_parked(ctx);
             }
             Msg::JoinGroup => {
-                self.members.insert(from, ctx.now_us);
-                self.rebalance(ctx);
+                if self.members.insert(from, ctx.now_us).is_some() {
+                    // A member that lost track of the generation gets the current one, no rebalance.
+                    let partitions = self.assignment.get(&from).into_iter().flatten().map(|&p| (p, self.committed[p as usize])).collect();
+                    ctx.send(from, Msg::Assignment { generation: self.generation, partitions });
+                } else {
+                    self.rebalance(ctx);
+                }
             }
-            Msg::Heartbeat { .. } => match self.members.get_mut(&from) {
-                Some(last_seen) => *last_seen = ctx.now_us,
-                None => ctx.send(from, Msg::RejoinGroup),
+            Msg::Heartbeat { generation } => match self.members.get_mut(&from) {
+                // Kafka answers ILLEGAL_GENERATION: the member must join again.
+                Some(last_seen) if generation == self.generation => *last_seen = ctx.now_us,
+                _ => ctx.send(from, Msg::RejoinGroup),
             },
             Msg::Fetch { request_id, generation, positions, max_records } => {
                 if !self.members.contains_key(&from) {
@@ -177,8 +193,8 @@ impl Node for Broker {
                 }
                 let fetch = ParkedFetch { consumer: from, request_id, generation, positions, max_records };
                 if !self.owns(from, generation, fetch.positions.iter().map(|&(p, _)| p)) {
-                    // An older generation: answer empty; the member has (or will get) a new assignment.
-                    self.answer(ctx, &fetch, Vec::new());
+                    // An older generation: the member must join again.
+                    ctx.send(from, Msg::RejoinGroup);
                     return;
                 }
                 let records = self.collect(&fetch.positions, max_records);

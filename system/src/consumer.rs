@@ -143,8 +143,14 @@ impl Node for Consumer {
                 }
                 self.fetch(ctx);
             }
-            Msg::CommitFailed { .. } => {
-                // A zombie learns it was left behind; the coordinator's new assignment follows.
+            Msg::CommitFailed { generation } => {
+                // A zombie learns it was left behind: it joins again to learn the current generation.
+                if self.generation == Some(generation) {
+                    self.generation = None;
+                    self.positions.clear();
+                    self.fetching = None;
+                    ctx.send(self.config.broker, Msg::JoinGroup);
+                }
             }
             _ => {}
         }

@@ -159,12 +159,19 @@ impl Node for Relay {
                 if epoch != self.epoch {
                     return;
                 }
+                let mut gap = false;
                 for row in rows {
                     // The stream may repeat rows after a resubscribe; keep log order, no gaps.
                     if row.lsn == self.read_lsn {
                         self.pending.push_back(row);
                         self.read_lsn += 1;
+                    } else if row.lsn > self.read_lsn {
+                        gap = true;
                     }
+                }
+                if gap {
+                    // A broken stream: read again from where this relay is.
+                    self.subscribe(ctx);
                 }
                 self.publish(ctx);
             }

@@ -4,6 +4,7 @@
 mod list;
 mod scenario;
 mod source;
+mod sweep;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ struct Cli {
 enum Command {
     /// Run one scenario with one seed; print the table and the replay line; write results.
     Scenario(scenario::Args),
+    /// Run one scenario over many seeds in parallel; report failing seeds with their replay commands.
+    Sweep(sweep::Args),
     /// List the built-in scenarios and the question each one asks.
     List,
 }
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Scenario(args) => scenario::run(args),
+        Command::Sweep(args) => sweep::run(args),
         Command::List => list::run(),
     };
     ExitCode::from(code)

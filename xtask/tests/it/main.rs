@@ -101,3 +101,58 @@ fn list_names_each_scenario_with_its_question() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.lines().any(|l| l.starts_with("baseline") && l.contains('?')), "{stdout}");
 }
+
+#[test]
+fn a_fault_naming_a_store_that_does_not_exist_exits_2_with_its_line() {
+    // Goal: cross-references are checked. Method: store-25 in a 20-store chain; then a missing field.
+    let dir = temp_dir("fault-ref");
+    let file = dir.join("ghost.toml");
+    std::fs::write(&file, "name = \"ghost\"\n\n[[fault]]\nat = \"1m\"\nkind = \"partition\"\nbetween = [\"store-25\", \"central-side\"]\nfor = \"10s\"\n").unwrap();
+    let out = xtask(&["scenario", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("ghost.toml:6:1: key `fault[0].between`: \"store-25\" does not exist: the chain has stores 0 to 19"), "{stderr}");
+    std::fs::write(&file, "name = \"ghost\"\n[[fault]]\nat = \"1m\"\nkind = \"pause\"\nnode = \"relay-1\"\n").unwrap();
+    let out = xtask(&["scenario", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("kind \"pause\" needs `for`"), "{stderr}");
+    std::fs::write(&file, "name = \"ghost\"\n[[fault]]\nat = \"1x\"\nkind = \"pause\"\nnode = \"relay-1\"\nfor = \"1s\"\n").unwrap();
+    let out = xtask(&["scenario", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.code() == Some(2) && stderr.contains("ghost.toml:3:") && stderr.contains("allowed is a number with a unit"), "{stderr}");
+}
+
+#[test]
+fn a_sweep_reports_failing_seeds_with_replay_lines_and_exits_1() {
+    // Goal: a sweep over a design that breaks (no idempotency with deltas under
+    // duplication) exits 1, lists each failing seed's replay command, and
+    // writes one row per seed.
+    let root = temp_dir("sweep");
+    let file = root.join("dup.toml");
+    std::fs::write(
+        &file,
+        "name = \"dup\"\n[chain]\nstores = 3\n[run]\nduration_s = 600\n[design]\nname = \"naive\"\nevent_semantics = \"delta\"\nidempotency = \"none\"\n[[fault]]\nat = \"0s\"\nkind = \"duplicate\"\nbetween = [\"consumers\", \"central\"]\nprobability = 0.3\nfor = \"9m\"\n",
+    )
+    .unwrap();
+    let out = xtask(&["sweep", file.to_str().unwrap(), "--seeds", "1..4", "--jobs", "2", "--out", root.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("idempotence violated on 4 seeds"), "{stdout}");
+    assert!(stdout.contains(&format!("replay: cargo xtask scenario {} --seed 3", file.display())), "{stdout}");
+    let sweep = root.join("dup/naive/sweep");
+    let rows = std::fs::read_to_string(sweep.join("seeds.csv")).unwrap();
+    assert_eq!(rows.lines().count(), 5, "a header and one row per seed");
+    assert!(root.join("dup/naive/seed-2/events.csv").is_file(), "a failing seed keeps its run folder");
+}
+
+#[test]
+fn a_shard_takes_its_share_of_the_seeds() {
+    // Goal: `--shard i/n` runs the seeds with seed % n == i - 1.
+    let root = temp_dir("shard");
+    let out = xtask(&["sweep", "--seeds", "1..6", "--shard", "2/3", "--out", root.to_str().unwrap(), "--set", "run.duration_s=60", "--set", "chain.stores=2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows = std::fs::read_to_string(root.join("baseline/recommended/sweep/seeds.csv")).unwrap();
+    let seeds: Vec<&str> = rows.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(seeds, ["1", "4"]);
+}
