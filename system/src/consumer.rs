@@ -143,14 +143,12 @@ impl Node for Consumer {
                 }
                 self.fetch(ctx);
             }
-            Msg::CommitFailed { generation } => {
-                // A zombie learns it was left behind: it joins again to learn the current generation.
-                if self.generation == Some(generation) {
-                    self.generation = None;
-                    self.positions.clear();
-                    self.fetching = None;
-                    ctx.send(self.config.broker, Msg::JoinGroup);
-                }
+            // A zombie learns it was left behind: it joins again to learn the current generation.
+            Msg::CommitFailed { generation } if self.generation == Some(generation) => {
+                self.generation = None;
+                self.positions.clear();
+                self.fetching = None;
+                ctx.send(self.config.broker, Msg::JoinGroup);
             }
             _ => {}
         }
