@@ -181,7 +181,7 @@ pub fn run(args: Args) -> u8 {
                     failing_so_far.fetch_add(1, Ordering::Relaxed);
                 }
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if terminal || n % progress_every == 0 || n == seeds.len() {
+                if terminal || n.is_multiple_of(progress_every) || n == seeds.len() {
                     let elapsed = started.elapsed().as_secs_f64().max(1e-9);
                     let line = format!(
                         "[{n}/{}] {} failing, {:.0} seeds/min",
