@@ -39,6 +39,15 @@ pub fn of(summary: &Summary) -> Vec<(String, String)> {
         ("store commits".into(), format!("{} ({} never reached central)", thousands(m.commits), thousands(m.commits_unreached))),
         ("central applies".into(), format!("{} ({} skipped as already applied)", thousands(m.central_applies), thousands(m.events_skipped))),
         ("online reads".into(), thousands(m.reads)),
+        (
+            "till".into(),
+            format!(
+                "{} lines found the shelf empty, {} transactions missed while down, {} sales refused while up",
+                thousands(m.till_lines_lost),
+                thousands(m.till_transactions_missed),
+                thousands(m.till_sales_refused)
+            ),
+        ),
         ("propagation p50".into(), format!("{:.3} ms", p.p50_ms)),
         ("propagation p99".into(), format!("{:.3} ms", p.p99_ms)),
         ("propagation max".into(), format!("{:.3} ms", p.max_ms)),

@@ -1,4 +1,5 @@
-//! The built-in scenario files: `scenarios/*.toml` beside this crate.
+//! The built-in scenario files (`scenarios/*.toml` beside this crate) and
+//! design presets (`scenarios/designs/*.toml`).
 
 use std::path::{Path, PathBuf};
 
@@ -30,4 +31,24 @@ pub fn files() -> Vec<PathBuf> {
 /// The name of a scenario file (its stem).
 pub fn name_of(path: &Path) -> String {
     path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// The folder that holds the design presets.
+pub fn designs_dir() -> PathBuf {
+    dir().join("designs")
+}
+
+/// The preset file a design NAME stands for, if it exists.
+pub fn design_path_of(name: &str) -> Option<PathBuf> {
+    let path = designs_dir().join(format!("{name}.toml"));
+    path.is_file().then_some(path)
+}
+
+/// Every design preset file, sorted by name.
+pub fn design_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(designs_dir())
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
 }

@@ -24,6 +24,6 @@ pub mod names;
 pub mod span;
 
 pub use distribution::Distribution;
-pub use load::{LoadError, load, load_text};
+pub use load::{LoadError, load, load_text, load_with_design};
 pub use model::*;
 pub use span::Span;

@@ -20,27 +20,60 @@ pub enum LoadError {
 
 /// Reads, overrides and validates the scenario file at `path`.
 pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, LoadError> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| LoadError::Unreadable { file: file.clone(), reason: e.to_string().to_lowercase() })?;
-    load_text(&file, &text, overrides)
+    load_with_design(path, None, overrides)
+}
+
+/// As [`load`], with the `[design]` of a preset file (`scenarios/designs/NAME.toml`)
+/// laid over the scenario's own before the overrides.
+pub fn load_with_design(path: &Path, design: Option<&Path>, overrides: &[String]) -> Result<Scenario, LoadError> {
+    let read = |path: &Path| {
+        let file = path.display().to_string();
+        std::fs::read_to_string(path).map(|text| (file.clone(), text)).map_err(|e| LoadError::Unreadable { file, reason: e.to_string().to_lowercase() })
+    };
+    let base = read(path)?;
+    let preset = design.map(read).transpose()?;
+    load_layers((&base.0, &base.1), preset.as_ref().map(|(f, t)| (f.as_str(), t.as_str())), overrides)
 }
 
 /// As [`load`], from text already read; `file` is only used in messages.
 pub fn load_text(file: &str, text: &str, overrides: &[String]) -> Result<Scenario, LoadError> {
-    let invalid = |position: Option<Position>, key: String, message: String| {
-        let Position { line, column } = position.unwrap_or(Position { line: 1, column: 1 });
-        LoadError::Invalid { file: file.to_string(), line, column, key, message }
-    };
-    let mut table: toml::Table = toml::from_str(text).map_err(|e| {
-        let offset = e.span().map_or(0, |span| span.start);
-        invalid(Some(position_of(text, offset)), key_at(text, offset).unwrap_or_default(), e.message().trim().to_string())
-    })?;
+    load_layers((file, text), None, overrides)
+}
+
+/// A design preset file: only a `[design]` table.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PresetFile {
+    #[allow(dead_code)] // read to check it, used through the merged table
+    design: crate::Design,
+}
+
+fn invalid(file: &str, position: Option<Position>, key: String, message: String) -> LoadError {
+    let Position { line, column } = position.unwrap_or(Position { line: 1, column: 1 });
+    LoadError::Invalid { file: file.to_string(), line, column, key, message }
+}
+
+/// A parse or type error of one file, located in that file.
+fn located(file: &str, text: &str, error: &toml::de::Error) -> LoadError {
+    let offset = error.span().map_or(0, |span| span.start);
+    invalid(file, Some(position_of(text, offset)), key_at(text, offset).unwrap_or_default(), error.message().trim().to_string())
+}
+
+/// Scenario file, then a design preset's `[design]`, then `--set` overrides.
+fn load_layers(base: (&str, &str), preset: Option<(&str, &str)>, overrides: &[String]) -> Result<Scenario, LoadError> {
+    let (file, text) = base;
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| located(file, text, &e))?;
     // The file alone must be a scenario, so that its errors point into the file.
-    let from_file: Result<Scenario, _> = toml::from_str(text);
-    if let Err(e) = from_file {
-        let offset = e.span().map_or(0, |span| span.start);
-        let key = key_at(text, offset).unwrap_or_default();
-        return Err(invalid(Some(position_of(text, offset)), key, e.message().trim().to_string()));
+    toml::from_str::<Scenario>(text).map_err(|e| located(file, text, &e))?;
+    if let Some((preset_file, preset_text)) = preset {
+        toml::from_str::<PresetFile>(preset_text).map_err(|e| located(preset_file, preset_text, &e))?;
+        let preset_table: toml::Table = toml::from_str(preset_text).map_err(|e| located(preset_file, preset_text, &e))?;
+        if let Some(toml::Value::Table(design)) = preset_table.get("design") {
+            let entry = table.entry("design".to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if let Some(target) = entry.as_table_mut() {
+                target.extend(design.clone());
+            }
+        }
     }
     let mut overridden = Vec::new();
     for assignment in overrides {
@@ -53,18 +86,18 @@ pub fn load_text(file: &str, text: &str, overrides: &[String]) -> Result<Scenari
         }
         overridden.push((path, assignment.clone()));
     }
-    let scenario: Scenario = table.try_into().map_err(|e: toml::de::Error| LoadError::Invalid {
-        file: file.to_string(),
-        line: 1,
-        column: 1,
-        key: String::new(),
-        message: e.message().trim().to_string(),
-    })?;
+    let scenario: Scenario = table.try_into().map_err(|e: toml::de::Error| invalid(file, None, String::new(), e.message().trim().to_string()))?;
     if let Some((key, message)) = problems(&scenario).into_iter().chain(incompatibilities(&scenario)).chain(fault_problems(&scenario)).next() {
-        if let Some((_, assignment)) = overridden.iter().rev().find(|(path, _)| key == *path || key.starts_with(&format!("{path}."))) {
+        let covers = |path: &str| key == path || key.starts_with(&format!("{path}."));
+        if let Some((_, assignment)) = overridden.iter().rev().find(|(path, _)| covers(path)) {
             return Err(LoadError::Override { assignment: assignment.clone(), message: format!("key `{key}`: {message}") });
         }
-        return Err(invalid(locate(text, &key), key, message));
+        if let Some((preset_file, preset_text)) = preset
+            && let Some(position) = locate(preset_text, &key)
+        {
+            return Err(invalid(preset_file, Some(position), key, message));
+        }
+        return Err(invalid(file, locate(text, &key), key, message));
     }
     Ok(scenario)
 }
@@ -133,6 +166,11 @@ pub fn problems(s: &Scenario) -> Vec<(String, String)> {
     let d = &s.design;
     range("design.partitions", d.partitions.into(), 1.0, 10_000.0);
     range("design.consumers", d.consumers.into(), 1.0, 1_000.0);
+    range("design.auto_commit_interval_ms", d.auto_commit_interval_ms as f64, 1.0, 3_600_000.0);
+    range("design.batch_interval_s", d.batch_interval_s as f64, 1.0, 86_400.0);
+    range("design.reconciliation_interval_s", d.reconciliation_interval_s as f64, 1.0, 86_400.0);
+    range("design.mirror_offset_commit_interval_s", d.mirror_offset_commit_interval_s as f64, 1.0, 86_400.0);
+    range("design.suspect_timeout_ms", d.suspect_timeout_ms as f64, 1.0, 3_600_000.0);
     range("relay.offset_flush_interval_s", s.relay.offset_flush_interval_s as f64, 1.0, 86_400.0);
     range("relay.batch_max_rows", s.relay.batch_max_rows.into(), 1.0, 1_000_000.0);
     range("relay.produce_timeout_s", s.relay.produce_timeout_s as f64, 1.0, 86_400.0);
@@ -150,6 +188,7 @@ pub fn problems(s: &Scenario) -> Vec<(String, String)> {
     range("network.connection_timeout_s", s.network.connection_timeout_s as f64, 1.0, 86_400.0);
     range("network.reconnect_backoff_ms", s.network.reconnect_backoff_ms as f64, 1.0, 3_600_000.0);
     range("broker.replication_lag_ms", s.broker.replication_lag_ms as f64, 0.0, 3_600_000.0);
+    range("broker.store_broker_unflushed_ms", s.broker.store_broker_unflushed_ms as f64, 0.0, 3_600_000.0);
     if u64::from(c.stores) * u64::from(c.skus_per_store) > 100_000_000 {
         found.push(("chain.skus_per_store".into(), "stores x skus_per_store is above 100,000,000: allowed is at most that".into()));
     }
@@ -179,16 +218,29 @@ pub fn problems(s: &Scenario) -> Vec<(String, String)> {
     found
 }
 
-/// Knob values that cannot work together, as (dotted key, why).
+/// Knob values that cannot work together, as (dotted key, why and what is allowed).
 pub fn incompatibilities(s: &Scenario) -> Vec<(String, String)> {
-    use crate::{EventSemantics, Idempotency};
+    use crate::{EventSemantics, Freshness, Idempotency, Outbox, Pipeline, Topology};
     let d = &s.design;
     let mut found = Vec::new();
+    let mut refuse = |key: &str, why: &str| found.push((key.to_string(), why.to_string()));
     if d.idempotency == Idempotency::Version && d.event_semantics != EventSemantics::AbsoluteVersioned {
-        found.push((
-            "design.idempotency".into(),
-            "\"version\" needs design.event_semantics = \"absolute_versioned\": events without a version have no high-water mark; allowed here is \"none\" or \"inbox\"".into(),
-        ));
+        refuse(
+            "design.idempotency",
+            "\"version\" needs design.event_semantics = \"absolute_versioned\": events without a version have no high-water mark; allowed here is \"none\" or \"inbox\"",
+        );
+    }
+    if d.outbox == Outbox::DualWrite && d.freshness == Freshness::RelayHeartbeatTopic {
+        refuse("design.freshness", "\"relay_heartbeat_topic\" needs a relay, and design.outbox = \"dual_write\" has none: allowed here is \"none\", \"app_health_check\" or \"outbox_heartbeat\" (the app publishes its own heartbeat)");
+    }
+    if d.pipeline != Pipeline::Cdc {
+        let name = if d.pipeline == Pipeline::LegacyBatch { "legacy_batch" } else { "sync_multimaster" };
+        if matches!(d.freshness, Freshness::OutboxHeartbeat | Freshness::RelayHeartbeatTopic) {
+            refuse("design.freshness", &format!("pipeline \"{name}\" has no outbox stream or relay to carry a heartbeat: allowed here is \"none\" or \"app_health_check\""));
+        }
+        if d.outbox != Outbox::Transactional || d.topology != Topology::SharedBroker {
+            refuse("design.pipeline", &format!("\"{name}\" has no broker: design.outbox and design.topology must keep their defaults (\"transactional\", \"shared_broker\")"));
+        }
     }
     found
 }
@@ -199,6 +251,7 @@ pub fn fault_problems(s: &Scenario) -> Vec<(String, String)> {
     use crate::{FaultKind as K, Span};
     let mut found = Vec::new();
     let (stores, consumers) = (s.chain.stores, s.design.consumers);
+    let mirrors = s.design.topology == crate::Topology::PerStoreBrokerMirror;
     let workload_us = (s.run.duration_s * 1_000_000) as i64;
     let intensity = s.faults.intensity;
     if !(intensity.is_finite() && (0.0..=1.0).contains(&intensity)) {
@@ -254,12 +307,12 @@ pub fn fault_problems(s: &Scenario) -> Vec<(String, String)> {
             found.push((key("between"), format!("{} names: allowed is exactly two, e.g. [\"store-3\", \"central-side\"]", f.between.len())));
         }
         for name in &f.between {
-            if let Err(message) = NodeName::resolve(name, stores, consumers) {
+            if let Err(message) = NodeName::resolve(name, stores, consumers, mirrors) {
                 found.push((key("between"), message));
             }
         }
         if let Some(node) = &f.node {
-            match NodeName::resolve(node, stores, consumers) {
+            match NodeName::resolve(node, stores, consumers, mirrors) {
                 Err(message) => found.push((key("node"), message)),
                 Ok(NodeName::Store(_)) => {}
                 Ok(_) if f.kind == K::Restore => found.push((key("node"), format!("{node:?}: a restore needs a store DB: allowed is store-N"))),

@@ -245,6 +245,9 @@ pub enum PartitionKey {
 pub enum OffsetCommit {
     /// After central acknowledged the apply (at-least-once).
     AfterApply,
+    /// Every `auto_commit_interval_ms`, the positions fetched so far, whether
+    /// applied or not (Kafka's `enable.auto.commit` with asynchronous processing).
+    Auto,
 }
 
 /// How a store change reaches the broker.
@@ -253,6 +256,9 @@ pub enum OffsetCommit {
 pub enum Outbox {
     /// Outbox row in the stock transaction; the CDC relay publishes it.
     Transactional,
+    /// The app commits, then publishes itself: a crash in between loses the
+    /// send; it retries only what it knows failed.
+    DualWrite,
 }
 
 /// Broker layout.
@@ -261,6 +267,31 @@ pub enum Outbox {
 pub enum Topology {
     /// One broker shared by every store.
     SharedBroker,
+    /// A broker in each store, mirrored (MirrorMaker-like) to the central broker
+    /// as topic `{store}.stock`.
+    PerStoreBrokerMirror,
+}
+
+/// The pipeline itself: CDC through a broker, or one of the baselines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pipeline {
+    /// Outbox, relay, broker, consumer group (the knobs above apply).
+    Cdc,
+    /// Central pulls a full snapshot from each store every `batch_interval_s` (no broker).
+    LegacyBatch,
+    /// Galera-like: every store commit waits for every member of the primary
+    /// component; a store cut from it refuses sales.
+    SyncMultimaster,
+}
+
+/// Repairing divergence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Repair {
+    None,
+    /// Every `reconciliation_interval_s`, each store sends an absolute snapshot of every row.
+    Reconciliation,
 }
 
 /// How central decides a store's data may be stale.
@@ -269,6 +300,11 @@ pub enum Topology {
 pub enum Freshness {
     /// Never hide a store.
     None,
+    /// Central polls each store app every `heartbeat_interval_s`: proves the app is up, nothing more.
+    AppHealthCheck,
+    /// Each relay publishes a heartbeat on a side topic (Debezium's heartbeat
+    /// topic): proves the relay and broker are alive, not that stock events are applied.
+    RelayHeartbeatTopic,
     /// A heartbeat row written through the outbox: applying it proves every
     /// earlier store commit is applied (an end-to-end watermark).
     OutboxHeartbeat,
@@ -300,12 +336,23 @@ pub struct Design {
     pub offset_commit: OffsetCommit,
     pub outbox: Outbox,
     pub topology: Topology,
+    /// Kafka's `auto.commit.interval.ms`, for `offset_commit = "auto"`.
+    pub auto_commit_interval_ms: u64,
     pub freshness: Freshness,
-    /// How often each store writes a heartbeat (when freshness uses one).
+    /// How often each store writes a heartbeat (or is polled, or its relay beats).
     pub heartbeat_interval_s: u64,
     /// Central hides a store whose watermark is older than this.
     pub stale_after_s: u64,
     pub broker_acks: BrokerAcks,
+    pub pipeline: Pipeline,
+    /// Legacy batch: how often central pulls each store's snapshot.
+    pub batch_interval_s: u64,
+    pub repair: Repair,
+    pub reconciliation_interval_s: u64,
+    /// Mirror: how often it commits its source offsets (a restart replays since).
+    pub mirror_offset_commit_interval_s: u64,
+    /// Sync multimaster: a member that does not answer this long leaves the primary component.
+    pub suspect_timeout_ms: u64,
 }
 
 impl Default for Design {
@@ -321,10 +368,17 @@ impl Default for Design {
             offset_commit: OffsetCommit::AfterApply,
             outbox: Outbox::Transactional,
             topology: Topology::SharedBroker,
+            auto_commit_interval_ms: 5_000,
             freshness: Freshness::OutboxHeartbeat,
             heartbeat_interval_s: 5,
             stale_after_s: 60,
             broker_acks: BrokerAcks::All,
+            pipeline: Pipeline::Cdc,
+            batch_interval_s: 900,
+            repair: Repair::None,
+            reconciliation_interval_s: 600,
+            mirror_offset_commit_interval_s: 60,
+            suspect_timeout_ms: 5_000,
         }
     }
 }
@@ -373,11 +427,15 @@ impl Default for Consumer {
 pub struct Broker {
     /// How long a record stays on the leader only (lost on a leader crash with `acks = leader`).
     pub replication_lag_ms: u64,
+    /// A store's own broker is a single node with no replica: a crash loses
+    /// what the OS had not yet written back (Kafka does not fsync by default;
+    /// Linux writes dirty pages back within about 30 s).
+    pub store_broker_unflushed_ms: u64,
 }
 
 impl Default for Broker {
     fn default() -> Self {
-        Self { replication_lag_ms: 50 }
+        Self { replication_lag_ms: 50, store_broker_unflushed_ms: 30_000 }
     }
 }
 

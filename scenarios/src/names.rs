@@ -11,6 +11,12 @@ pub enum NodeName {
     Central,
     Customers,
     Consumer(u32),
+    /// Everything in store `i`: its DB and app, its relay, its broker if it has one (a power cut).
+    Site(u32),
+    /// Store `i`'s own broker (per-store broker topology).
+    StoreBroker(u32),
+    /// The mirror of store `i`'s broker (per-store broker topology).
+    Mirror(u32),
     /// Every store site (store DBs and relays).
     Stores,
     Relays,
@@ -20,7 +26,7 @@ pub enum NodeName {
 }
 
 /// What the names may be, for error messages.
-pub const ALLOWED: &str = "store-N, relay-N, broker, central, customers, consumer-N, or a group: stores, relays, consumers, central-side";
+pub const ALLOWED: &str = "store-N, relay-N, site-N (everything in store N), broker, central, customers, consumer-N, broker-N and mirror-N (per-store brokers), or a group: stores, relays, consumers, central-side";
 
 impl NodeName {
     pub fn parse(text: &str) -> Option<NodeName> {
@@ -40,6 +46,12 @@ impl NodeName {
                     NodeName::Relay(i)
                 } else if let Some(i) = indexed("consumer-") {
                     NodeName::Consumer(i)
+                } else if let Some(i) = indexed("site-") {
+                    NodeName::Site(i)
+                } else if let Some(i) = indexed("broker-") {
+                    NodeName::StoreBroker(i)
+                } else if let Some(i) = indexed("mirror-") {
+                    NodeName::Mirror(i)
                 } else {
                     return None;
                 }
@@ -48,14 +60,18 @@ impl NodeName {
     }
 
     pub fn is_group(self) -> bool {
-        matches!(self, NodeName::Stores | NodeName::Relays | NodeName::Consumers | NodeName::CentralSide)
+        matches!(self, NodeName::Site(_) | NodeName::Stores | NodeName::Relays | NodeName::Consumers | NodeName::CentralSide)
     }
 
-    /// Parses `text` and checks it names a node of a chain with `stores` stores and `consumers` consumers.
-    pub fn resolve(text: &str, stores: u32, consumers: u32) -> Result<NodeName, String> {
+    /// Parses `text` and checks it names a node of a chain with `stores` stores
+    /// and `consumers` consumers (and per-store brokers when `mirrors`).
+    pub fn resolve(text: &str, stores: u32, consumers: u32, mirrors: bool) -> Result<NodeName, String> {
         let name = NodeName::parse(text).ok_or_else(|| format!("{text:?} is not a node or group: allowed is {ALLOWED}"))?;
         match name {
-            NodeName::Store(i) | NodeName::Relay(i) if i >= stores => {
+            NodeName::StoreBroker(_) | NodeName::Mirror(_) if !mirrors => {
+                Err(format!("{text:?} does not exist: only design.topology = \"per_store_broker_mirror\" has per-store brokers and mirrors"))
+            }
+            NodeName::Store(i) | NodeName::Relay(i) | NodeName::Site(i) | NodeName::StoreBroker(i) | NodeName::Mirror(i) if i >= stores => {
                 Err(format!("{text:?} does not exist: the chain has stores 0 to {} (chain.stores = {stores})", stores.saturating_sub(1)))
             }
             NodeName::Consumer(i) if i >= consumers => Err(format!(

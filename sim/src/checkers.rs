@@ -185,20 +185,34 @@ pub fn monotonic_view(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContex
     verdict
 }
 
+/// Whether `commit` is reflected by one of `applies`: an apply of its (store,
+/// sku) with a version at least its own, at or after the latest commit before
+/// it in time (a synchronous design applies at certification, just before the
+/// store commits).
+pub fn reflected(commit: &Record, previous_commit_us: u64, applies: &[&Record]) -> bool {
+    let version = commit.version.unwrap_or(0);
+    applies.iter().any(|a| a.t_us >= previous_commit_us && a.version.unwrap_or(0) >= version)
+}
+
 /// No lost update: once the pipeline drained, every store commit is reflected
-/// at central: some later `central_apply` of its (store, sku) carries a version
-/// at least its own. (Not judged when the run did not drain: convergence says so.)
+/// at central (see [`reflected`]). (Not judged when the run did not drain:
+/// convergence says so.)
 pub fn no_lost_update(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContext) -> Verdict {
     let mut verdict = Verdict::new(true);
     if !context.drained {
         return verdict;
     }
     for KeyRows { commits, applies, .. } in keys.values() {
-        for commit in commits {
-            let version = commit.version.unwrap_or(0);
-            let reached = applies.iter().any(|a| a.t_us >= commit.t_us && a.version.unwrap_or(0) >= version);
-            if !reached {
-                let message = format!("version {version} never reached central");
+        let mut previous_us = 0;
+        let mut last_us = 0;
+        for commit in commits.iter() {
+            // The latest commit strictly before this one (one transaction may write a row twice).
+            if commit.t_us > last_us {
+                previous_us = last_us;
+                last_us = commit.t_us;
+            }
+            if !reflected(commit, previous_us, applies) {
+                let message = format!("version {} never reached central", commit.version.unwrap_or(0));
                 let mut evidence = vec![line(commit, context.layout)];
                 evidence.extend(applies.last().map(|a| line(a, context.layout)));
                 verdict.add(violation(commit, message, evidence));
@@ -209,7 +223,8 @@ pub fn no_lost_update(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContex
 }
 
 /// Idempotence: each event is applied at most once: central never applies a
-/// (store, sku, version) more times than the store committed it.
+/// (store, sku, version) more times than the store committed it. Repairs
+/// (`central_apply` with a detail: `snapshot`, `batch`) are not events.
 pub fn idempotence(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContext) -> Verdict {
     let mut verdict = Verdict::new(true);
     for KeyRows { commits, applies, .. } in keys.values() {
@@ -218,7 +233,7 @@ pub fn idempotence(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContext) 
             *committed.entry(commit.version.unwrap_or(0)).or_default() += 1;
         }
         let mut applied: BTreeMap<u64, Vec<&Record>> = BTreeMap::new();
-        for apply in applies {
+        for apply in applies.iter().filter(|a| a.detail.is_empty()) {
             applied.entry(apply.version.unwrap_or(0)).or_default().push(apply);
         }
         for (version, rows) in applied {

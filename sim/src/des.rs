@@ -579,7 +579,9 @@ impl<'a> Engine<'a> {
     /// Runs the workload phase, then the drain phase, and returns what happened.
     pub fn run(mut self) -> Outcome {
         let workload_end_us = self.scenario.run.duration_s * US_PER_S;
-        let drain_deadline_us = workload_end_us + self.scenario.run.drain_bound_s * US_PER_S;
+        // A legacy batch catches up only at its next pull: it gets one batch interval more.
+        let batch_us = if self.scenario.design.pipeline == scenarios::Pipeline::LegacyBatch { self.scenario.design.batch_interval_s } else { 0 };
+        let drain_deadline_us = workload_end_us + (self.scenario.run.drain_bound_s + batch_us) * US_PER_S;
         for i in 0..self.faults.len() {
             let fault = &self.faults[i];
             if fault.kind() == FaultKind::Restore {
@@ -654,7 +656,8 @@ fn workers(scenario: &Scenario, world: &World, id: NodeId) -> u32 {
         Role::Broker => w.broker,
         Role::Central => w.central,
         Role::Customers => w.customers,
-        Role::Consumer(_) => w.consumer,
+        Role::Consumer(_) | Role::Mirror(_) => w.consumer,
+        Role::StoreBroker(_) => w.broker,
     }
     .max(1)
 }

@@ -2,8 +2,9 @@
 //!
 //! Propagation latency of a store commit `c` of (store, sku) with version `v`:
 //! the time from `c` to the first `central_apply` row of the same (store, sku),
-//! at or after `c`, whose version is at least `v`. Commits never reached are
-//! counted apart. Percentiles are nearest-rank: the value at index
+//! at or after the latest commit before `c` in time, whose version is at least `v` (0 if that
+//! apply came first: a synchronous design applies at certification, just
+//! before the store commits). Commits never reached are counted apart. Percentiles are nearest-rank: the value at index
 //! `ceil(p * n) - 1` of the sorted latencies.
 
 use serde::{Deserialize, Serialize};
@@ -64,14 +65,20 @@ pub fn propagation_us(history: &[Record]) -> (Vec<Micros>, u64) {
         let applies: Vec<(Micros, u64)> =
             group.iter().filter(|r| r.kind == Kind::CentralApply).map(|r| (r.t_us, r.version.unwrap_or(0))).collect();
         let mut next = 0;
+        let (mut previous_us, mut last_us) = (0, 0);
         for commit in group.iter().filter(|r| r.kind != Kind::CentralApply) {
+            // The latest commit strictly before this one (one transaction may write a row twice).
+            if commit.t_us > last_us {
+                previous_us = last_us;
+                last_us = commit.t_us;
+            }
             let version = commit.version.unwrap_or(0);
-            // The first apply at or after the commit with a version at least the commit's.
-            while next < applies.len() && (applies[next].0 < commit.t_us || applies[next].1 < version) {
+            // The first apply at or after the commit before this one with a version at least this commit's.
+            while next < applies.len() && (applies[next].0 < previous_us || applies[next].1 < version) {
                 next += 1;
             }
             match applies.get(next) {
-                Some(&(t_us, _)) => latencies.push(t_us - commit.t_us),
+                Some(&(t_us, _)) => latencies.push(t_us.saturating_sub(commit.t_us)),
                 None => unreached += 1,
             }
         }

@@ -9,7 +9,6 @@ use crate::summary::{self, Metrics, SUMMARY_SCHEMA, Summary};
 use scenarios::Scenario;
 use std::collections::BTreeMap;
 use system::history::Kind;
-use system::layout::Role;
 use system::US_PER_S;
 
 /// The engines a run can use.
@@ -72,14 +71,7 @@ fn metrics(outcome: &Outcome, scenario: &Scenario) -> Metrics {
     let mut busy_share_max: BTreeMap<String, f64> = BTreeMap::new();
     let duration = outcome.end_us.max(1) as f64;
     for (id, &busy) in outcome.busy_us.iter().enumerate() {
-        let role = match world.layout.role(id as u32) {
-            Role::Store(_) => "store",
-            Role::Relay(_) => "relay",
-            Role::Broker => "broker",
-            Role::Central => "central",
-            Role::Customers => "customers",
-            Role::Consumer(_) => "consumer",
-        };
+        let role = world.layout.role(id as u32).kind();
         let share = busy as f64 / duration;
         let entry = busy_share_max.entry(role.to_string()).or_insert(0.0);
         *entry = entry.max(share);
@@ -99,6 +91,7 @@ fn metrics(outcome: &Outcome, scenario: &Scenario) -> Metrics {
         messages: outcome.messages,
         till_lines_lost: world.stores().map(|s| s.lines_lost).sum(),
         till_transactions_missed: world.stores().map(|s| s.workload().transactions_missed).sum(),
+        till_sales_refused: count(Kind::SaleRefused),
         broker_records_lost: world.broker().records_lost,
         rebalances: world.broker().rebalances,
         drain_s: outcome.drained_at_us.map(|t| (t - outcome.workload_end_us) as f64 / US_PER_S as f64),

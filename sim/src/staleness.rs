@@ -19,13 +19,23 @@ pub fn read_staleness_us<'a>(commits: &[&'a Record], read: &Record) -> (Micros, 
     let shown = read.on_hand.unwrap_or(0);
     let before = commits.partition_point(|c| c.t_us <= read.t_us);
     if before == 0 {
-        // No commit yet: the initial value is the truth (central starts from it).
+        // No commit yet: the initial value is the truth (central starts from it), or central is one commit ahead.
         return match commits.first() {
-            Some(first) if first.on_hand.unwrap_or(0) - first.qty.unwrap_or(0) != shown => (read.t_us, None),
+            Some(first) if first.on_hand.unwrap_or(0) - first.qty.unwrap_or(0) != shown => {
+                let ahead = first.on_hand == Some(shown) && read.version.is_some_and(|v| Some(v) >= first.version);
+                (if ahead { 0 } else { read.t_us }, None)
+            }
             _ => (0, None),
         };
     }
     if commits[before - 1].on_hand == Some(shown) {
+        return (0, None);
+    }
+    // Central may be ahead of the store by one certified commit (synchronous designs).
+    if let Some(next) = commits.get(before)
+        && next.on_hand == Some(shown)
+        && read.version.is_some_and(|v| Some(v) >= next.version)
+    {
         return (0, None);
     }
     // Walk back to the latest commit that held the shown value; the one after it ended it.
@@ -62,6 +72,8 @@ pub fn staleness_times(history: &[Record], stores: u32, bound_us: Micros, end_us
         waiting: BTreeSet<(Micros, usize)>,
         /// Per SKU, unreflected commits as (version, commit time, sequence), in commit order.
         per_sku: BTreeMap<u32, VecDeque<(u64, Micros, usize)>>,
+        /// Per SKU, the highest version central applied.
+        applied_max: BTreeMap<u32, u64>,
         hidden: bool,
         since_us: Micros,
     }
@@ -96,12 +108,18 @@ pub fn staleness_times(history: &[Record], stores: u32, bound_us: Micros, end_us
             kind if kind.is_commit() => {
                 account(state, r.t_us);
                 let sku = r.sku.unwrap_or(0);
-                state.waiting.insert((r.t_us, seq));
-                state.per_sku.entry(sku).or_default().push_back((r.version.unwrap_or(0), r.t_us, seq));
+                let version = r.version.unwrap_or(0);
+                // Central may already hold it (a synchronous design applies at certification).
+                if state.applied_max.get(&sku).is_none_or(|&applied| applied < version) {
+                    state.waiting.insert((r.t_us, seq));
+                    state.per_sku.entry(sku).or_default().push_back((version, r.t_us, seq));
+                }
             }
             Kind::CentralApply => {
                 account(state, r.t_us);
                 let version = r.version.unwrap_or(0);
+                let applied = state.applied_max.entry(r.sku.unwrap_or(0)).or_insert(0);
+                *applied = (*applied).max(version);
                 if let Some(queue) = state.per_sku.get_mut(&r.sku.unwrap_or(0)) {
                     while queue.front().is_some_and(|&(v, t, _)| v <= version && t <= r.t_us) {
                         let (_, t, s) = queue.pop_front().expect("checked front");

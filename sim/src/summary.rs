@@ -46,6 +46,8 @@ pub struct Metrics {
     pub till_lines_lost: u64,
     /// Till transactions that arrived while their store was down.
     pub till_transactions_missed: u64,
+    /// Till sales a store refused although it was up (no primary component).
+    pub till_sales_refused: u64,
     /// Acknowledged records a broker crash lost (acks = leader).
     pub broker_records_lost: u64,
     pub rebalances: u64,

@@ -1,7 +1,8 @@
 //! Node ids of one chain: which id is which node, its name and the links between them.
 //!
 //! Ids are dense (`0..count`) so engines index plain vectors by them:
-//! stores, then relays, then broker, central, customers, then consumers.
+//! stores, then relays, then broker, central, customers, then consumers, then
+//! (with the per-store broker topology) each store's broker and each mirror.
 
 use crate::message::NodeId;
 use scenarios::names::NodeName;
@@ -15,6 +16,26 @@ pub enum Role {
     Central,
     Customers,
     Consumer(u32),
+    /// The broker in store `i` (per-store broker topology).
+    StoreBroker(u32),
+    /// The mirror of store `i`'s broker to the central broker.
+    Mirror(u32),
+}
+
+impl Role {
+    /// The kind of node, as metrics group them: `store`, `relay`, `broker`, `store_broker`, `mirror`...
+    pub const fn kind(self) -> &'static str {
+        match self {
+            Role::Store(_) => "store",
+            Role::Relay(_) => "relay",
+            Role::Broker => "broker",
+            Role::Central => "central",
+            Role::Customers => "customers",
+            Role::Consumer(_) => "consumer",
+            Role::StoreBroker(_) => "store_broker",
+            Role::Mirror(_) => "mirror",
+        }
+    }
 }
 
 /// Which latency model a link uses.
@@ -33,6 +54,8 @@ pub enum LinkClass {
 pub struct Layout {
     pub stores: u32,
     pub consumers: u32,
+    /// Whether each store has its own broker and a mirror.
+    pub mirrors: bool,
 }
 
 impl Layout {
@@ -54,9 +77,15 @@ impl Layout {
     pub const fn consumer(&self, index: u32) -> NodeId {
         2 * self.stores + 3 + index
     }
+    pub const fn store_broker(&self, index: u32) -> NodeId {
+        2 * self.stores + 3 + self.consumers + index
+    }
+    pub const fn mirror(&self, index: u32) -> NodeId {
+        3 * self.stores + 3 + self.consumers + index
+    }
     /// How many nodes the chain has.
     pub const fn count(&self) -> u32 {
-        2 * self.stores + 3 + self.consumers
+        2 * self.stores + 3 + self.consumers + if self.mirrors { 2 * self.stores } else { 0 }
     }
 
     pub fn role(&self, id: NodeId) -> Role {
@@ -67,7 +96,9 @@ impl Layout {
             i if i == 2 * s => Role::Broker,
             i if i == 2 * s + 1 => Role::Central,
             i if i == 2 * s + 2 => Role::Customers,
-            i => Role::Consumer(i - 2 * s - 3),
+            i if i < 2 * s + 3 + self.consumers => Role::Consumer(i - 2 * s - 3),
+            i if i < 3 * s + 3 + self.consumers => Role::StoreBroker(i - 2 * s - 3 - self.consumers),
+            i => Role::Mirror(i - 3 * s - 3 - self.consumers),
         }
     }
 
@@ -83,6 +114,8 @@ impl Layout {
             Role::Central => "central".into(),
             Role::Customers => "customers".into(),
             Role::Consumer(i) => format!("consumer-{i}"),
+            Role::StoreBroker(i) => format!("broker-{i}"),
+            Role::Mirror(i) => format!("mirror-{i}"),
         }
     }
 
@@ -91,19 +124,26 @@ impl Layout {
     pub fn resolve(&self, name: NodeName, site: bool) -> Vec<NodeId> {
         let stores = 0..self.stores;
         match name {
+            NodeName::Store(i) if site && self.mirrors => vec![self.store(i), self.relay(i), self.store_broker(i)],
             NodeName::Store(i) if site => vec![self.store(i), self.relay(i)],
+            NodeName::Site(i) => self.resolve(NodeName::Store(i), true),
+            NodeName::StoreBroker(i) => vec![self.store_broker(i)],
+            NodeName::Mirror(i) => vec![self.mirror(i)],
             NodeName::Store(i) => vec![self.store(i)],
             NodeName::Relay(i) => vec![self.relay(i)],
             NodeName::Broker => vec![self.broker()],
             NodeName::Central => vec![self.central()],
             NodeName::Customers => vec![self.customers()],
             NodeName::Consumer(i) => vec![self.consumer(i)],
-            NodeName::Stores => stores.flat_map(|i| [self.store(i), self.relay(i)]).collect(),
+            NodeName::Stores => stores.flat_map(|i| self.resolve(NodeName::Store(i), true)).collect(),
             NodeName::Relays => stores.map(|i| self.relay(i)).collect(),
             NodeName::Consumers => (0..self.consumers).map(|i| self.consumer(i)).collect(),
             NodeName::CentralSide => {
                 let mut ids = vec![self.broker(), self.central(), self.customers()];
                 ids.extend((0..self.consumers).map(|i| self.consumer(i)));
+                if self.mirrors {
+                    ids.extend(stores.map(|i| self.mirror(i)));
+                }
                 ids
             }
         }
@@ -111,7 +151,7 @@ impl Layout {
 
     /// Whether the node runs in a store (store DB or relay) rather than the centre.
     pub fn in_store(&self, id: NodeId) -> bool {
-        matches!(self.role(id), Role::Store(_) | Role::Relay(_))
+        matches!(self.role(id), Role::Store(_) | Role::Relay(_) | Role::StoreBroker(_))
     }
 
     pub fn link_class(&self, from: NodeId, to: NodeId) -> LinkClass {
@@ -130,7 +170,7 @@ mod tests {
     #[test]
     fn ids_round_trip_through_roles() {
         // Goal: every id maps to one role and back. Method: walk a small chain.
-        let layout = Layout { stores: 3, consumers: 2 };
+        let layout = Layout { stores: 3, consumers: 2, mirrors: true };
         let ids: Vec<NodeId> = (0..layout.count()).collect();
         let back: Vec<NodeId> = ids
             .iter()
@@ -141,11 +181,16 @@ mod tests {
                 Role::Central => layout.central(),
                 Role::Customers => layout.customers(),
                 Role::Consumer(i) => layout.consumer(i),
+                Role::StoreBroker(i) => layout.store_broker(i),
+                Role::Mirror(i) => layout.mirror(i),
             })
             .collect();
         assert_eq!(ids, back);
         assert_eq!(layout.name(layout.consumer(1)), "consumer-1");
         assert_eq!(layout.link_class(layout.store(0), layout.relay(0)), LinkClass::StoreLocal);
         assert_eq!(layout.link_class(layout.relay(0), layout.broker()), LinkClass::Wan);
+        assert_eq!(layout.name(layout.mirror(2)), "mirror-2");
+        assert_eq!(layout.link_class(layout.relay(1), layout.store_broker(1)), LinkClass::StoreLocal);
+        assert_eq!(layout.link_class(layout.mirror(1), layout.store_broker(1)), LinkClass::Wan);
     }
 }

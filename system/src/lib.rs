@@ -14,12 +14,16 @@
 //! - [`node`]: the node interface ([`node::Node`], [`node::Ctx`], timers, costs);
 //! - [`history`]: the records nodes write for the checkers;
 //! - [`partitioner`]: Kafka's murmur2 key partitioner;
+//! - [`producer`]: the Kafka producer the relay (or a dual-writing store) publishes through;
 //! - [`popularity`]: Zipf SKU popularity shared by tills and online customers;
+//! - [`workload`]: the till and delivery workload (the world outside a store);
 //! - [`store`], [`relay`], [`broker`], [`consumer`], [`central`], [`customers`]: the nodes;
+//! - [`certifier`]: the sync multimaster baseline's sequencer, run by central;
 //! - [`world`]: every node of one chain built from a scenario, with the god's-eye
 //!   queries an engine needs (is the pipeline drained, what is each store's truth).
 
 pub mod broker;
+pub mod certifier;
 pub mod central;
 pub mod consumer;
 pub mod customers;
@@ -29,9 +33,11 @@ pub mod message;
 pub mod node;
 pub mod partitioner;
 pub mod popularity;
+pub mod producer;
 pub mod relay;
 pub mod rng;
 pub mod store;
+pub mod workload;
 pub mod world;
 
 /// Simulated time in microseconds since the start of the run.

@@ -39,13 +39,19 @@ pub enum Payload {
     /// every earlier commit of the store is applied (a watermark at `store_ts_us`,
     /// on the store's own clock).
     Heartbeat { store: u32, store_ts_us: Micros },
+    /// A relay's heartbeat on the side topic (Debezium's heartbeat topic), on the relay's clock:
+    /// it proves the relay and the broker are alive, nothing about stock events.
+    RelayHeartbeat { store: u32, relay_ts_us: Micros },
+    /// A row of a periodic reconciliation snapshot: the absolute value and
+    /// version of one stock row as the store holds it (not a change).
+    Snapshot(StockEvent),
 }
 
 impl Payload {
     pub fn store(&self) -> u32 {
         match self {
-            Payload::Stock(event) => event.store,
-            Payload::Heartbeat { store, .. } => *store,
+            Payload::Stock(event) | Payload::Snapshot(event) => event.store,
+            Payload::Heartbeat { store, .. } | Payload::RelayHeartbeat { store, .. } => *store,
         }
     }
 }
@@ -111,6 +117,30 @@ pub enum Msg {
     Apply { request_id: u64, events: Vec<Payload> },
     Applied { request_id: u64 },
 
+    // Central <-> store app (freshness by health check, the legacy batch).
+    HealthCheck { request_id: u64 },
+    HealthOk { request_id: u64 },
+    /// Legacy batch: send me every stock row.
+    SnapshotRequest,
+    /// Every stock row as the store holds it (absolute value and version).
+    SnapshotRows { rows: Vec<StockEvent> },
+
+    // Store <-> central in the synchronous multi-master baseline (Galera-like).
+    /// Certify this transaction's writeset; the store commits when certified.
+    Replicate { txn: u64, events: Vec<StockEvent> },
+    /// Central to the other members: apply this writeset and acknowledge.
+    Writeset { origin: NodeId, txn: u64, rows: u32 },
+    WritesetAck { origin: NodeId, txn: u64 },
+    /// Every member of the primary component has the writeset: commit.
+    Certified { txn: u64 },
+    /// The sender is not (or no longer) in the primary component: it must refuse writes.
+    NotPrimary,
+    /// A non-primary member asks to join the primary component again.
+    JoinPrimary,
+    /// Welcome back, with the last of your transactions the component certified
+    /// (an incremental state transfer: a transaction the member gave up on may have been certified).
+    Joined { certified_through: Option<u64> },
+
     // Customers <-> central (online API).
     ReadStock { request_id: u64, store: u32, sku: u32 },
     StockShown { request_id: u64, on_hand: Option<i64> },
@@ -124,6 +154,7 @@ impl Msg {
             Msg::Produce { records, .. } => records.len(),
             Msg::Fetched { records, .. } => records.len(),
             Msg::Apply { events, .. } => events.len(),
+            Msg::SnapshotRows { rows } => rows.len(),
             _ => 1,
         };
         n.max(1).min(u32::MAX as usize) as u32

@@ -19,8 +19,14 @@ pub enum Timer {
     RandomRestock,
     DeliveryStart,
     DeliveryStep,
-    /// Write a heartbeat row through the outbox.
+    /// Write a heartbeat row through the outbox (or publish one on the side topic, for a relay).
     Heartbeat,
+    /// Write a reconciliation snapshot of every row through the outbox.
+    Reconcile,
+    /// Sync multimaster: a writeset waited too long for certification.
+    CertifyTimeout { txn: u64 },
+    /// Sync multimaster: a non-primary member asks to join again.
+    JoinPrimary,
     // relay
     OffsetFlush,
     ProduceTimeout { request_id: u64 },
@@ -31,9 +37,15 @@ pub enum Timer {
     FetchDeadline { consumer: NodeId, request_id: u64 },
     // consumer
     GroupHeartbeat,
+    /// Auto-commit the positions fetched so far.
+    AutoCommit,
     // central
     /// Store `store` turns stale now unless its watermark moved.
     StaleCheck { store: u32 },
+    /// Poll every store app (health check freshness).
+    HealthPoll,
+    /// Pull every store's snapshot (legacy batch).
+    BatchPull,
     // customers
     ReadArrival,
 }

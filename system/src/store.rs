@@ -1,11 +1,15 @@
-//! A store: its POS app and local database, with the till workload that drives it.
+//! A store: its POS app and local database, driven by its till workload.
 //!
 //! Durable ([`StoreDb`]): stock rows `(on_hand, counter)`, the store epoch and
-//! the outbox log; every sale or restock writes its stock row and its outbox
-//! row in one local transaction. Volatile: the relay's open binlog stream.
-//! The workload ([`TillWorkload`]) is the world outside the store (customers at
-//! the tills, delivery trucks): it has its own seeded stream and the world's
-//! clock, so every design sees the same arrivals.
+//! the outbox log; every sale or restock writes its stock rows and their
+//! outbox rows in one local transaction. Volatile: the relay's open binlog
+//! stream, a dual-writing app's unsent publishes, sync membership.
+//!
+//! How a change leaves the store is the design's: an outbox row a relay
+//! streams (`transactional`), or the app's own publish after the commit
+//! (`dual_write`: a crash in between loses it). In the synchronous
+//! multi-master baseline every transaction first waits for certification by
+//! the whole primary component, and a store outside it refuses sales.
 //!
 //! A DB restored from a backup comes back with a higher epoch and rewrites
 //! every stock row once (`resync`), so that versions keep rising and central
@@ -14,11 +18,9 @@
 use crate::history::{Kind, Record};
 use crate::message::{Msg, NodeId, OutboxRow, Payload, StockEvent};
 use crate::node::{Ctx, Input, Node, Op, Timer};
-use crate::popularity::Popularity;
-use crate::{Micros, US_PER_S};
-use rand::RngExt;
-use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution as _, Exp};
+use crate::producer::{Producer, ProducerConfig};
+use crate::workload::{Intent, Line, TillWorkload};
+use crate::Micros;
 use std::collections::VecDeque;
 
 /// One stock row of the local DB.
@@ -41,6 +43,15 @@ pub struct StoreDb {
     pub resync_pending: bool,
 }
 
+/// Sync multimaster membership, as the store sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncConfig {
+    /// The sequencer that certifies writesets (central).
+    pub certifier: NodeId,
+    /// No certification within this long: the store leaves the primary component.
+    pub suspect_timeout_us: Micros,
+}
+
 /// Parameters of one store, from the scenario.
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
@@ -49,137 +60,33 @@ pub struct StoreConfig {
     pub epoch_in_version: bool,
     /// Write a heartbeat row through the outbox this often.
     pub heartbeat_interval_us: Option<Micros>,
+    /// Write a snapshot of every row through the outbox this often.
+    pub reconciliation_interval_us: Option<Micros>,
+    /// `dual_write`: the app publishes itself through this producer.
+    pub dual_write: Option<ProducerConfig>,
+    pub reconnect_backoff_us: Micros,
+    /// The synchronous multi-master baseline.
+    pub sync: Option<SyncConfig>,
 }
 
-/// Till workload parameters.
-#[derive(Debug, Clone)]
-pub struct WorkloadConfig {
-    pub skus: u32,
-    pub lines_per_transaction: u32,
-    pub zipf_exponent: f64,
-    pub till_transactions_per_hour: f64,
-    pub random_restocks_per_hour: f64,
-    pub restock_quantity: (u32, u32),
-    pub delivery_first_at_us: Micros,
-    pub delivery_duration_us: Micros,
-    pub reorder_point: u32,
-    pub order_up_to: u32,
-    pub end_us: Micros,
+/// A transaction sent for certification: its id, kind and stock changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Txn {
+    id: u64,
+    kind: Kind,
+    changes: Vec<(u32, i64)>,
 }
 
-/// The till and delivery workload of one store: arrivals independent of the design.
-#[derive(Debug, Clone)]
-pub struct TillWorkload {
-    rng: ChaCha8Rng,
-    popularity: Popularity,
-    skus: u32,
-    lines_per_transaction: u32,
-    till_gap: Option<Exp<f64>>,
-    restock_gap: Option<Exp<f64>>,
-    restock_quantity: (u32, u32),
-    delivery_duration_us: Micros,
-    reorder_point: i64,
-    order_up_to: i64,
-    /// No arrival is scheduled at or after this time (the workload phase ends).
-    end_us: Micros,
-    next_till_us: Micros,
-    next_restock_us: Micros,
-    next_delivery_us: Micros,
-    delivery_queue: VecDeque<u32>,
-    delivery_step_us: Micros,
-    /// Till transactions that arrived while the store was down (metrics).
-    pub transactions_missed: u64,
-}
-
-fn gap_per_hour(rate_per_hour: f64) -> Option<Exp<f64>> {
-    // Exp over microseconds: rate per hour / 3.6e9 us.
-    (rate_per_hour > 0.0).then(|| Exp::new(rate_per_hour / 3.6e9).ok()).flatten()
-}
-
-fn next_arrival(gap: Option<Exp<f64>>, rng: &mut ChaCha8Rng, after_us: Micros) -> Micros {
-    gap.map_or(Micros::MAX, |g| after_us.saturating_add((g.sample(rng) as Micros).max(1)))
-}
-
-impl TillWorkload {
-    pub fn new(config: &WorkloadConfig, mut rng: ChaCha8Rng) -> Self {
-        let till_gap = gap_per_hour(config.till_transactions_per_hour);
-        let restock_gap = gap_per_hour(config.random_restocks_per_hour);
-        let next_till_us = next_arrival(till_gap, &mut rng, 0);
-        let next_restock_us = next_arrival(restock_gap, &mut rng, 0);
-        TillWorkload {
-            rng,
-            popularity: Popularity::new(config.skus, config.zipf_exponent),
-            skus: config.skus,
-            lines_per_transaction: config.lines_per_transaction,
-            till_gap,
-            restock_gap,
-            restock_quantity: config.restock_quantity,
-            delivery_duration_us: config.delivery_duration_us.max(1),
-            reorder_point: i64::from(config.reorder_point),
-            order_up_to: i64::from(config.order_up_to),
-            end_us: config.end_us,
-            next_till_us,
-            next_restock_us,
-            next_delivery_us: config.delivery_first_at_us,
-            delivery_queue: VecDeque::new(),
-            delivery_step_us: 0,
-            transactions_missed: 0,
-        }
-    }
-
-    /// The lines of the next till transaction, as (sku, units wanted), and the next arrival.
-    fn next_transaction(&mut self) -> Vec<(u32, i64)> {
-        let lines = (0..self.lines_per_transaction)
-            .map(|_| {
-                let sku = self.popularity.sample(&mut self.rng);
-                // 1 unit (70%), 2 (20%) or 3 (10%).
-                let units = match self.rng.random_range(0..10u32) {
-                    0..7 => 1,
-                    7..9 => 2,
-                    _ => 3,
-                };
-                (sku, units)
-            })
-            .collect();
-        self.next_till_us = next_arrival(self.till_gap, &mut self.rng, self.next_till_us);
-        lines
-    }
-
-    /// The next random restock as (sku, units), and the next arrival.
-    fn next_restock(&mut self) -> (u32, i64) {
-        let sku = self.rng.random_range(0..self.skus);
-        let (low, high) = self.restock_quantity;
-        let units = i64::from(self.rng.random_range(low..=high.max(low)));
-        self.next_restock_us = next_arrival(self.restock_gap, &mut self.rng, self.next_restock_us);
-        (sku, units)
-    }
-
-    fn schedule(&self, ctx: &mut Ctx, at_us: Micros, timer: Timer) {
-        if at_us < self.end_us {
-            ctx.set_world_timer_at(at_us, timer);
-        }
-    }
-
-    /// Schedules the next arrivals; those that came while the store was down are missed.
-    fn resume(&mut self, ctx: &mut Ctx) {
-        let now = ctx.world_now_us;
-        while self.next_till_us < now.min(self.end_us) {
-            self.next_transaction();
-            self.transactions_missed += 1;
-        }
-        while self.next_restock_us < now.min(self.end_us) {
-            self.next_restock();
-        }
-        while self.next_delivery_us < now.min(self.end_us) {
-            self.next_delivery_us += 24 * 3600 * US_PER_S;
-        }
-        self.schedule(ctx, self.next_till_us, Timer::TillArrival);
-        self.schedule(ctx, self.next_restock_us, Timer::RandomRestock);
-        self.schedule(ctx, self.next_delivery_us, Timer::DeliveryStart);
-        if !self.delivery_queue.is_empty() {
-            ctx.set_world_timer_at(now + self.delivery_step_us, Timer::DeliveryStep);
-        }
-    }
+/// Volatile sync state: in the primary component or not, and the transaction being certified.
+#[derive(Debug, Clone, Default)]
+struct SyncState {
+    non_primary: bool,
+    certifying: Option<Txn>,
+    /// A transaction given up on whose fate the component decides: certified
+    /// after all, it is committed when the store learns so.
+    in_doubt: Option<Txn>,
+    waiting: VecDeque<Intent>,
+    next_txn: u64,
 }
 
 /// A store node.
@@ -190,15 +97,33 @@ pub struct Store {
     workload: TillWorkload,
     /// Volatile: the relay streaming the log, and the next lsn it has not been sent.
     stream: Option<(NodeId, u64)>,
+    /// Volatile: the dual-writing app's producer.
+    producer: Option<Producer>,
+    sync: SyncState,
     /// Till lines that found the shelf empty (lost local sales), for metrics.
     pub lines_lost: u64,
+    /// Till transactions refused for want of a primary component (metrics).
+    pub sales_refused: u64,
+    /// Legacy batch: the DB changed since the last snapshot was sent.
+    changed_since_snapshot: bool,
 }
 
 impl Store {
     pub fn new(config: StoreConfig, initial_on_hand: Vec<i64>, workload: TillWorkload) -> Self {
         let stock = initial_on_hand.into_iter().map(|on_hand| StockRow { on_hand, counter: 0 }).collect();
         let db = StoreDb { stock, epoch: 0, outbox: Vec::new(), resync_pending: false };
-        Store { config, db, workload, stream: None, lines_lost: 0 }
+        let producer = config.dual_write.clone().map(|p| Producer::new(p, config.index));
+        Store {
+            config,
+            db,
+            workload,
+            stream: None,
+            producer,
+            sync: SyncState::default(),
+            lines_lost: 0,
+            sales_refused: 0,
+            changed_since_snapshot: false,
+        }
     }
 
     pub fn db(&self) -> &StoreDb {
@@ -211,6 +136,21 @@ impl Store {
 
     pub fn workload(&self) -> &TillWorkload {
         &self.workload
+    }
+
+    /// Changes the app has committed and still means to publish (dual write only).
+    pub fn unpublished(&self) -> Option<u64> {
+        self.producer.as_ref().map(|p| p.unacknowledged() as u64)
+    }
+
+    /// Legacy batch: whether the DB changed since the last snapshot was sent.
+    pub fn changed_since_snapshot(&self) -> bool {
+        self.changed_since_snapshot
+    }
+
+    /// Sync multimaster: whether a transaction is being certified.
+    pub fn certifying(&self) -> bool {
+        self.sync.certifying.is_some()
     }
 
     /// A copy of the DB, as a nightly backup would take it.
@@ -230,9 +170,75 @@ impl Store {
         ((u64::from(epoch) << 32) | u64::from(counter), (self.config.index, epoch, sku, counter))
     }
 
-    /// One local transaction: each `(sku, change)` updates its stock row and writes an outbox row.
+    /// The event a row's current state stands for (used by snapshots).
+    fn row_event(&self, sku: u32, committed_at_us: Micros) -> StockEvent {
+        let row = self.db.stock[sku as usize];
+        let (version, id) = self.version_and_id(sku, row.counter);
+        StockEvent { store: self.config.index, sku, delta: 0, on_hand: row.on_hand, version, id, committed_at_us }
+    }
+
+    /// What an intent changes, against the shelf as it is now.
+    fn changes_for(&mut self, intent: &Intent) -> Vec<(u32, i64)> {
+        let mut changes: Vec<(u32, i64)> = Vec::with_capacity(intent.lines.len());
+        for &line in &intent.lines {
+            let already = |sku: u32, changes: &[(u32, i64)]| -> i64 { changes.iter().filter(|(s, _)| *s == sku).map(|(_, d)| d).sum() };
+            match line {
+                Line::Sell { sku, units } => {
+                    let shelf = self.db.stock[sku as usize].on_hand + already(sku, &changes);
+                    let sold = units.min(shelf);
+                    if sold > 0 {
+                        changes.push((sku, -sold));
+                    }
+                    if sold < units {
+                        self.lines_lost += 1;
+                    }
+                }
+                Line::Add { sku, units } => changes.push((sku, units)),
+                Line::TopUpTo { sku, level } => {
+                    let missing = level - self.db.stock[sku as usize].on_hand - already(sku, &changes);
+                    if missing > 0 {
+                        changes.push((sku, missing));
+                    }
+                }
+            }
+        }
+        changes
+    }
+
+    /// The world asks for a transaction: commit it now, or (sync) certify it first.
+    fn request(&mut self, ctx: &mut Ctx, intent: Intent) {
+        if self.config.sync.is_some() {
+            if self.sync.non_primary {
+                self.refuse(ctx, &intent, "not in the primary component");
+            } else {
+                self.sync.waiting.push_back(intent);
+                self.certify_next(ctx);
+            }
+            return;
+        }
+        let changes = self.changes_for(&intent);
+        self.commit(ctx, intent.kind, &changes);
+    }
+
+    /// The events a transaction will write (its rows unchanged yet): new versions and values, in order.
+    fn events_for(&self, changes: &[(u32, i64)], committed_at_us: Micros) -> Vec<StockEvent> {
+        let mut after: Vec<(u32, u32, i64)> = Vec::with_capacity(changes.len());
+        changes
+            .iter()
+            .map(|&(sku, delta)| {
+                let row = self.db.stock[sku as usize];
+                let (counter, on_hand) = after.iter().rev().find(|(s, _, _)| *s == sku).map_or((row.counter, row.on_hand), |&(_, c, v)| (c, v));
+                let (counter, on_hand) = (counter + 1, on_hand + delta);
+                after.push((sku, counter, on_hand));
+                let (version, id) = self.version_and_id(sku, counter);
+                StockEvent { store: self.config.index, sku, delta, on_hand, version, id, committed_at_us }
+            })
+            .collect()
+    }
+
+    /// One local transaction: each `(sku, change)` updates its stock row and emits its event.
     fn commit(&mut self, ctx: &mut Ctx, kind: Kind, changes: &[(u32, i64)]) {
-        let first_new = self.db.outbox.len();
+        let mut payloads = Vec::with_capacity(changes.len());
         for &(sku, delta) in changes {
             let row = &mut self.db.stock[sku as usize];
             row.on_hand += delta;
@@ -241,17 +247,33 @@ impl Store {
             let (on_hand, counter) = (row.on_hand, row.counter);
             let (version, id) = self.version_and_id(sku, counter);
             let event = StockEvent { store: self.config.index, sku, delta, on_hand, version, id, committed_at_us: ctx.now_us };
-            self.append(Payload::Stock(event));
+            payloads.push(Payload::Stock(event));
             ctx.record(Record { qty: Some(delta), on_hand: Some(on_hand), version: Some(version), ..Record::stock(kind, self.config.index, sku) });
         }
-        if self.db.outbox.len() > first_new {
-            self.stream_from(ctx, first_new as u64);
+        self.changed_since_snapshot |= !changes.is_empty();
+        if self.config.sync.is_none() {
+            self.emit(ctx, payloads);
         }
     }
 
-    fn append(&mut self, payload: Payload) {
-        let lsn = self.db.outbox.len() as u64;
-        self.db.outbox.push(OutboxRow { lsn, payload });
+    /// Hands payloads to whatever carries them out of the store.
+    fn emit(&mut self, ctx: &mut Ctx, payloads: Vec<Payload>) {
+        if payloads.is_empty() {
+            return;
+        }
+        if let Some(producer) = &mut self.producer {
+            for payload in payloads {
+                producer.push(payload);
+            }
+            producer.publish(ctx);
+            return;
+        }
+        let first_new = self.db.outbox.len() as u64;
+        for payload in payloads {
+            let lsn = self.db.outbox.len() as u64;
+            self.db.outbox.push(OutboxRow { lsn, payload });
+        }
+        self.stream_from(ctx, first_new);
     }
 
     /// Sends the relay every row from `lsn` on, if a relay is streaming.
@@ -264,52 +286,6 @@ impl Store {
         self.stream = Some((relay, self.db.outbox.len() as u64));
     }
 
-    fn till_arrival(&mut self, ctx: &mut Ctx) {
-        let lines = self.workload.next_transaction();
-        let mut changes: Vec<(u32, i64)> = Vec::with_capacity(lines.len());
-        for (sku, wanted) in lines {
-            let already: i64 = changes.iter().filter(|(s, _)| *s == sku).map(|(_, d)| -d).sum();
-            let sold = wanted.min(self.db.stock[sku as usize].on_hand - already);
-            if sold > 0 {
-                changes.push((sku, -sold));
-            }
-            if sold < wanted {
-                self.lines_lost += 1;
-            }
-        }
-        self.workload.schedule(ctx, self.workload.next_till_us, Timer::TillArrival);
-        self.commit(ctx, Kind::Sale, &changes);
-    }
-
-    fn random_restock(&mut self, ctx: &mut Ctx) {
-        let (sku, units) = self.workload.next_restock();
-        self.workload.schedule(ctx, self.workload.next_restock_us, Timer::RandomRestock);
-        self.commit(ctx, Kind::Restock, &[(sku, units)]);
-    }
-
-    fn delivery_start(&mut self, ctx: &mut Ctx) {
-        let w = &mut self.workload;
-        w.delivery_queue = (0..w.skus).filter(|&sku| self.db.stock[sku as usize].on_hand < w.reorder_point).collect();
-        w.delivery_step_us = w.delivery_duration_us / (w.delivery_queue.len() as Micros + 1);
-        if !w.delivery_queue.is_empty() {
-            ctx.set_world_timer_at(ctx.world_now_us + w.delivery_step_us, Timer::DeliveryStep);
-        }
-        w.next_delivery_us += 24 * 3600 * US_PER_S;
-        w.schedule(ctx, w.next_delivery_us, Timer::DeliveryStart);
-    }
-
-    fn delivery_step(&mut self, ctx: &mut Ctx) {
-        let w = &mut self.workload;
-        let Some(sku) = w.delivery_queue.pop_front() else { return };
-        if !w.delivery_queue.is_empty() {
-            ctx.set_world_timer_at(ctx.world_now_us + w.delivery_step_us, Timer::DeliveryStep);
-        }
-        let top_up = w.order_up_to - self.db.stock[sku as usize].on_hand;
-        if top_up > 0 {
-            self.commit(ctx, Kind::Restock, &[(sku, top_up)]);
-        }
-    }
-
     /// After a restore: rewrite every row once, with a new version, in one transaction.
     fn resync(&mut self, ctx: &mut Ctx) {
         self.db.resync_pending = false;
@@ -319,10 +295,94 @@ impl Store {
 
     fn heartbeat(&mut self, ctx: &mut Ctx) {
         if let Some(interval) = self.config.heartbeat_interval_us {
-            let first_new = self.db.outbox.len() as u64;
-            self.append(Payload::Heartbeat { store: self.config.index, store_ts_us: ctx.now_us });
-            self.stream_from(ctx, first_new);
+            self.emit(ctx, vec![Payload::Heartbeat { store: self.config.index, store_ts_us: ctx.now_us }]);
             ctx.set_timer_after(interval, Timer::Heartbeat);
+        }
+    }
+
+    fn reconcile(&mut self, ctx: &mut Ctx) {
+        if let Some(interval) = self.config.reconciliation_interval_us {
+            let snapshot = (0..self.db.stock.len() as u32).map(|sku| Payload::Snapshot(self.row_event(sku, ctx.now_us))).collect();
+            self.emit(ctx, snapshot);
+            ctx.set_timer_after(interval, Timer::Reconcile);
+        }
+    }
+
+    // Sync multimaster.
+
+    fn refuse(&mut self, ctx: &mut Ctx, intent: &Intent, why: &'static str) {
+        if intent.kind == Kind::Sale {
+            self.sales_refused += 1;
+            ctx.record(Record { store: Some(self.config.index), ..Record::event(Kind::SaleRefused, why) });
+        }
+    }
+
+    /// Sends the next waiting transaction for certification, if none is being certified.
+    fn certify_next(&mut self, ctx: &mut Ctx) {
+        let Some(sync) = self.config.sync else { return };
+        if self.sync.certifying.is_some() {
+            return;
+        }
+        let Some(intent) = self.sync.waiting.pop_front() else { return };
+        let changes = self.changes_for(&intent);
+        if changes.is_empty() {
+            return self.certify_next(ctx);
+        }
+        let txn = self.sync.next_txn;
+        self.sync.next_txn += 1;
+        let events = self.events_for(&changes, ctx.now_us);
+        ctx.send(sync.certifier, Msg::Replicate { txn, events });
+        // Twice the suspect timeout: the component evicts a silent member first, then certifies.
+        ctx.set_timer_after(2 * sync.suspect_timeout_us, Timer::CertifyTimeout { txn });
+        self.sync.certifying = Some(Txn { id: txn, kind: intent.kind, changes });
+    }
+
+    /// Out of the primary component: refuse what waits, and ask to join again.
+    fn leave_primary(&mut self, ctx: &mut Ctx) {
+        let Some(sync) = self.config.sync else { return };
+        if !self.sync.non_primary {
+            self.sync.non_primary = true;
+            ctx.set_timer_after(sync.suspect_timeout_us, Timer::JoinPrimary);
+        }
+        if let Some(txn) = self.sync.certifying.take() {
+            self.refuse(ctx, &Intent { kind: txn.kind, lines: Vec::new() }, "certification failed");
+            self.sync.in_doubt = Some(txn);
+        }
+        for intent in std::mem::take(&mut self.sync.waiting) {
+            self.refuse(ctx, &intent, "not in the primary component");
+        }
+    }
+
+    /// The component certified this store's transactions up to `certified_through`:
+    /// one given up on is committed after all if it is among them, else dropped.
+    fn settle_in_doubt(&mut self, ctx: &mut Ctx, certified_through: Option<u64>) {
+        if let Some(txn) = self.sync.in_doubt.take() {
+            if certified_through.is_some_and(|through| through >= txn.id) {
+                self.commit(ctx, txn.kind, &txn.changes);
+            } else if self.sync.non_primary {
+                // Not certified yet: keep waiting while the answer may still come.
+                self.sync.in_doubt = Some(txn);
+            }
+        }
+    }
+
+    fn sync_message(&mut self, ctx: &mut Ctx, from: NodeId, msg: Msg) {
+        match msg {
+            Msg::Certified { txn } => {
+                if let Some(certified) = self.sync.certifying.take_if(|t| t.id == txn) {
+                    self.commit(ctx, certified.kind, &certified.changes);
+                    self.certify_next(ctx);
+                } else {
+                    self.settle_in_doubt(ctx, Some(txn));
+                }
+            }
+            Msg::Writeset { origin, txn, .. } => ctx.send(from, Msg::WritesetAck { origin, txn }),
+            Msg::NotPrimary => self.leave_primary(ctx),
+            Msg::Joined { certified_through } => {
+                self.sync.non_primary = false;
+                self.settle_in_doubt(ctx, certified_through);
+            }
+            _ => {}
         }
     }
 }
@@ -336,45 +396,106 @@ impl Node for Store {
         if let Some(interval) = self.config.heartbeat_interval_us {
             ctx.set_timer_after(interval, Timer::Heartbeat);
         }
+        if let Some(interval) = self.config.reconciliation_interval_us {
+            ctx.set_timer_after(interval, Timer::Reconcile);
+        }
     }
 
     fn message(&mut self, ctx: &mut Ctx, from: NodeId, msg: Msg) {
-        if let Msg::Subscribe { epoch, from_lsn } = msg {
-            // A position in another epoch's log does not exist here: the relay
-            // snapshots the outbox again from its start (Debezium's `when_needed`).
-            let from_lsn = if epoch == self.db.epoch { from_lsn.min(self.db.outbox.len() as u64) } else { 0 };
-            if epoch != self.db.epoch {
-                ctx.send(from, Msg::LogReset { epoch: self.db.epoch });
+        match msg {
+            Msg::Subscribe { epoch, from_lsn } => {
+                // A position in another epoch's log does not exist here: the relay
+                // snapshots the outbox again from its start (Debezium's `when_needed`).
+                let from_lsn = if epoch == self.db.epoch { from_lsn.min(self.db.outbox.len() as u64) } else { 0 };
+                if epoch != self.db.epoch {
+                    ctx.send(from, Msg::LogReset { epoch: self.db.epoch });
+                }
+                self.stream = Some((from, from_lsn));
+                self.stream_from(ctx, from_lsn);
             }
-            self.stream = Some((from, from_lsn));
-            self.stream_from(ctx, from_lsn);
+            Msg::ProduceAck { request_id } => {
+                if let Some(producer) = &mut self.producer {
+                    producer.acknowledged(ctx, request_id);
+                }
+            }
+            Msg::HealthCheck { request_id } => ctx.send(from, Msg::HealthOk { request_id }),
+            Msg::SnapshotRequest => {
+                self.changed_since_snapshot = false;
+                let rows = (0..self.db.stock.len() as u32).map(|sku| self.row_event(sku, ctx.now_us)).collect();
+                ctx.send(from, Msg::SnapshotRows { rows });
+            }
+            other => self.sync_message(ctx, from, other),
         }
     }
 
     fn timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
-            Timer::TillArrival => self.till_arrival(ctx),
-            Timer::RandomRestock => self.random_restock(ctx),
-            Timer::DeliveryStart => self.delivery_start(ctx),
-            Timer::DeliveryStep => self.delivery_step(ctx),
+            Timer::TillArrival => {
+                let intent = self.workload.till(ctx);
+                self.request(ctx, intent);
+            }
+            Timer::RandomRestock => {
+                let intent = self.workload.restock(ctx);
+                self.request(ctx, intent);
+            }
+            Timer::DeliveryStart => {
+                let stock = &self.db.stock;
+                self.workload.delivery_start(ctx, |sku| stock[sku as usize].on_hand);
+            }
+            Timer::DeliveryStep => {
+                if let Some(intent) = self.workload.delivery_step(ctx) {
+                    self.request(ctx, intent);
+                }
+            }
             Timer::Heartbeat => self.heartbeat(ctx),
+            Timer::Reconcile => self.reconcile(ctx),
+            Timer::ProduceTimeout { request_id } => {
+                if let Some(producer) = &mut self.producer {
+                    producer.timed_out(ctx, request_id);
+                }
+            }
+            Timer::Reconnect => {
+                if let Some(producer) = &mut self.producer {
+                    producer.publish(ctx);
+                }
+            }
+            Timer::CertifyTimeout { txn } if self.sync.certifying.as_ref().is_some_and(|t| t.id == txn) => self.leave_primary(ctx),
+            Timer::JoinPrimary => {
+                if let (Some(sync), true) = (self.config.sync, self.sync.non_primary) {
+                    ctx.send(sync.certifier, Msg::JoinPrimary);
+                    ctx.set_timer_after(sync.suspect_timeout_us, Timer::JoinPrimary);
+                }
+            }
             _ => {}
         }
     }
 
-    fn disconnected(&mut self, _ctx: &mut Ctx, peer: NodeId) {
+    fn disconnected(&mut self, ctx: &mut Ctx, peer: NodeId) {
         if self.stream.is_some_and(|(relay, _)| relay == peer) {
             self.stream = None;
+        }
+        if let Some(producer) = self.producer.as_mut().filter(|p| p.broker() == peer) {
+            // The app knows this send failed: it will send it again.
+            producer.disconnected();
+            ctx.set_timer_after(self.config.reconnect_backoff_us, Timer::Reconnect);
         }
     }
 
     fn crash(&mut self, _now_us: Micros) {
         self.stream = None;
+        // What the app had committed but not yet published is gone with it.
+        if let Some(producer) = &mut self.producer {
+            producer.clear();
+        }
+        self.sync = SyncState { next_txn: self.sync.next_txn, ..SyncState::default() };
     }
 
     fn cost(&self, input: &Input) -> (Op, u32) {
         match input {
-            Input::Timer(Timer::TillArrival | Timer::RandomRestock | Timer::DeliveryStep | Timer::Heartbeat) => (Op::StoreCommit, 1),
+            Input::Timer(Timer::TillArrival | Timer::RandomRestock | Timer::DeliveryStep | Timer::Heartbeat | Timer::Reconcile) => {
+                (Op::StoreCommit, 1)
+            }
+            Input::Message { msg: Msg::Certified { .. } | Msg::Writeset { .. } | Msg::SnapshotRequest, .. } => (Op::StoreCommit, 1),
             Input::Start if self.db.resync_pending => (Op::StoreCommit, 1),
             _ => (Op::Free, 1),
         }

@@ -4,20 +4,23 @@
 
 use crate::broker::{Broker, BrokerConfig};
 use crate::central::{Central, CentralConfig};
-use crate::consumer::{Consumer, ConsumerConfig};
+use crate::consumer::{CommitPolicy, Consumer, ConsumerConfig, Sink};
 use crate::customers::{Customers, CustomersConfig};
 use crate::layout::{Layout, Role};
 use crate::message::{Msg, NodeId};
 use crate::node::{Ctx, Input, Node, Op, Timer};
+use crate::producer::ProducerConfig;
 use crate::relay::{Relay, RelayConfig};
 use crate::rng::stream;
-use crate::store::{Store, StoreConfig, TillWorkload, WorkloadConfig};
+use crate::store::{Store, StoreConfig, SyncConfig};
+use crate::workload::{TillWorkload, WorkloadConfig};
 use crate::{Micros, US_PER_MS, US_PER_S};
 use rand::RngExt;
-use scenarios::{BrokerAcks, EventId, Freshness, Scenario};
+use scenarios::{BrokerAcks, EventId, Freshness, OffsetCommit, Outbox, Pipeline, Repair, Scenario, Topology};
 
 /// Any node, so that an engine holds them in one vector.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // one vector of nodes, touched per event: no boxes to chase
 pub enum AnyNode {
     Store(Store),
     Relay(Relay),
@@ -66,6 +69,12 @@ impl Node for AnyNode {
 pub struct World {
     pub layout: Layout,
     pub nodes: Vec<AnyNode>,
+    pipeline: Pipeline,
+}
+
+/// Partitions of one stock topic, plus the side heartbeat topic's one when the design has it.
+fn topic_width(scenario: &Scenario) -> u32 {
+    scenario.design.partitions + u32::from(scenario.design.freshness == Freshness::RelayHeartbeatTopic)
 }
 
 impl World {
@@ -73,9 +82,12 @@ impl World {
     pub fn new(scenario: &Scenario, seed: u64) -> World {
         let c = &scenario.chain;
         let d = &scenario.design;
-        let layout = Layout { stores: c.stores, consumers: d.consumers };
+        let mirrors = d.topology == Topology::PerStoreBrokerMirror;
+        let layout = Layout { stores: c.stores, consumers: d.consumers, mirrors };
+        let cdc = d.pipeline == Pipeline::Cdc;
         let workload_end_us = scenario.run.duration_s * US_PER_S;
         let reconnect_backoff_us = scenario.network.reconnect_backoff_ms * US_PER_MS;
+        let width = topic_width(scenario);
         let initial: Vec<Vec<i64>> = (0..c.stores)
             .map(|store| {
                 let mut rng = stream(seed, &format!("initial/store-{store}"));
@@ -95,13 +107,49 @@ impl World {
             order_up_to: c.delivery_order_up_to,
             end_us: workload_end_us,
         };
+        // Where a store's events are produced: the shared broker, or its own.
+        let producer = |store: u32| ProducerConfig {
+            broker: if mirrors { layout.store_broker(store) } else { layout.broker() },
+            partition_key: d.partition_key,
+            partitions: d.partitions,
+            heartbeat_partition: (d.freshness == Freshness::RelayHeartbeatTopic).then_some(d.partitions),
+            batch_max_rows: scenario.relay.batch_max_rows,
+            produce_timeout_us: scenario.relay.produce_timeout_s * US_PER_S,
+        };
+        // A store's own broker is one node: its crash loses the tail the OS had not written back.
+        let broker = |partitions: u32, in_store: bool| {
+            AnyNode::Broker(Broker::new(BrokerConfig {
+                partitions,
+                fetch_max_wait_us: scenario.consumer.fetch_max_wait_ms * US_PER_MS,
+                session_timeout_us: scenario.consumer.session_timeout_ms * US_PER_MS,
+                session_check_interval_us: scenario.consumer.heartbeat_interval_ms * US_PER_MS,
+                acks_leader: in_store || d.broker_acks == BrokerAcks::Leader,
+                replication_lag_us: if in_store { scenario.broker.store_broker_unflushed_ms } else { scenario.broker.replication_lag_ms } * US_PER_MS,
+            }))
+        };
+        let member = |source: NodeId, sink: Sink, commit: CommitPolicy| ConsumerConfig {
+            broker: source,
+            sink,
+            fetch_max_records: scenario.consumer.fetch_max_records,
+            heartbeat_interval_us: scenario.consumer.heartbeat_interval_ms * US_PER_MS,
+            commit,
+            reconnect_backoff_us,
+            idle: !cdc,
+        };
+        let dual_write = d.outbox == Outbox::DualWrite;
         let nodes = (0..layout.count())
             .map(|id| match layout.role(id) {
                 Role::Store(i) => AnyNode::Store(Store::new(
                     StoreConfig {
                         index: i,
                         epoch_in_version: d.event_id == EventId::StoreSkuIncrementEpoch,
-                        heartbeat_interval_us: (d.freshness == Freshness::OutboxHeartbeat).then_some(d.heartbeat_interval_s * US_PER_S),
+                        heartbeat_interval_us: (cdc && d.freshness == Freshness::OutboxHeartbeat).then_some(d.heartbeat_interval_s * US_PER_S),
+                        reconciliation_interval_us: (cdc && d.repair == Repair::Reconciliation)
+                            .then_some(d.reconciliation_interval_s * US_PER_S),
+                        dual_write: (cdc && dual_write).then(|| producer(i)),
+                        reconnect_backoff_us,
+                        sync: (d.pipeline == Pipeline::SyncMultimaster)
+                            .then_some(SyncConfig { certifier: layout.central(), suspect_timeout_us: d.suspect_timeout_ms * US_PER_MS }),
                     },
                     initial[i as usize].clone(),
                     TillWorkload::new(&workload, stream(seed, &format!("till/store-{i}"))),
@@ -109,30 +157,26 @@ impl World {
                 Role::Relay(i) => AnyNode::Relay(Relay::new(RelayConfig {
                     store: layout.store(i),
                     store_index: i,
-                    broker: layout.broker(),
-                    partition_key: d.partition_key,
-                    partitions: d.partitions,
-                    batch_max_rows: scenario.relay.batch_max_rows,
+                    producer: producer(i),
                     offset_flush_interval_us: scenario.relay.offset_flush_interval_s * US_PER_S,
-                    produce_timeout_us: scenario.relay.produce_timeout_s * US_PER_S,
                     reconnect_backoff_us,
+                    heartbeat_interval_us: (d.freshness == Freshness::RelayHeartbeatTopic).then_some(d.heartbeat_interval_s * US_PER_S),
+                    idle: !cdc || dual_write,
                 })),
-                Role::Broker => AnyNode::Broker(Broker::new(BrokerConfig {
-                    partitions: d.partitions,
-                    fetch_max_wait_us: scenario.consumer.fetch_max_wait_ms * US_PER_MS,
-                    session_timeout_us: scenario.consumer.session_timeout_ms * US_PER_MS,
-                    session_check_interval_us: scenario.consumer.heartbeat_interval_ms * US_PER_MS,
-                    acks_leader: d.broker_acks == BrokerAcks::Leader,
-                    replication_lag_us: scenario.broker.replication_lag_ms * US_PER_MS,
-                })),
+                Role::Broker => broker(if mirrors { width * c.stores } else { width }, false),
+                Role::StoreBroker(_) => broker(width, true),
                 Role::Central => AnyNode::Central(Central::new(
                     CentralConfig {
                         stores: c.stores,
                         skus_per_store: c.skus_per_store,
+                        store_nodes: (0..c.stores).map(|i| layout.store(i)).collect(),
                         event_semantics: d.event_semantics,
                         idempotency: d.idempotency,
                         freshness: d.freshness,
                         stale_after_us: d.stale_after_s * US_PER_S,
+                        health_check_interval_us: d.heartbeat_interval_s * US_PER_S,
+                        batch_interval_us: (d.pipeline == Pipeline::LegacyBatch).then_some(d.batch_interval_s * US_PER_S),
+                        certify_timeout_us: (d.pipeline == Pipeline::SyncMultimaster).then_some(d.suspect_timeout_ms * US_PER_MS),
                     },
                     &initial,
                 )),
@@ -147,17 +191,22 @@ impl World {
                     },
                     stream(seed, "online/reads"),
                 )),
-                Role::Consumer(_) => AnyNode::Consumer(Consumer::new(ConsumerConfig {
-                    broker: layout.broker(),
-                    central: layout.central(),
-                    fetch_max_records: scenario.consumer.fetch_max_records,
-                    heartbeat_interval_us: scenario.consumer.heartbeat_interval_ms * US_PER_MS,
-                    offset_commit: d.offset_commit,
-                    reconnect_backoff_us,
-                })),
+                Role::Consumer(_) => AnyNode::Consumer(Consumer::new(member(
+                    layout.broker(),
+                    Sink::Central(layout.central()),
+                    match d.offset_commit {
+                        OffsetCommit::AfterApply => CommitPolicy::AfterSink,
+                        OffsetCommit::Auto => CommitPolicy::AutoFetched { interval_us: d.auto_commit_interval_ms * US_PER_MS },
+                    },
+                ))),
+                Role::Mirror(i) => AnyNode::Consumer(Consumer::new(member(
+                    layout.store_broker(i),
+                    Sink::Broker { broker: layout.broker(), first_partition: i * width },
+                    CommitPolicy::PeriodicAcknowledged { interval_us: d.mirror_offset_commit_interval_s * US_PER_S },
+                ))),
             })
             .collect();
-        World { layout, nodes }
+        World { layout, nodes, pipeline: d.pipeline }
     }
 
     pub fn stores(&self) -> impl Iterator<Item = &Store> {
@@ -168,8 +217,14 @@ impl World {
         self.nodes.iter().filter_map(|n| if let AnyNode::Relay(r) = n { Some(r) } else { None })
     }
 
+    /// Every consumer group member: central's consumers and the mirrors.
     pub fn consumers(&self) -> impl Iterator<Item = &Consumer> {
         self.nodes.iter().filter_map(|n| if let AnyNode::Consumer(c) = n { Some(c) } else { None })
+    }
+
+    /// Every broker: the central one and the stores' own.
+    pub fn brokers(&self) -> impl Iterator<Item = &Broker> {
+        self.nodes.iter().filter_map(|n| if let AnyNode::Broker(b) = n { Some(b) } else { None })
     }
 
     pub fn broker(&self) -> &Broker {
@@ -193,11 +248,42 @@ impl World {
         }
     }
 
-    /// Work still in the pipeline: outbox rows not acknowledged by the broker,
-    /// records not committed by the group, batches on their way into central.
+    /// Work still in the pipeline: changes the stores have not handed on
+    /// (outbox rows not acknowledged by the broker, a dual-writing app's
+    /// unsent publishes, sync transactions being certified, legacy changes not
+    /// yet pulled), records not committed by a group, batches on their way.
     pub fn backlog(&self) -> u64 {
-        let outbox: u64 = self.stores().zip(self.relays()).map(|(s, r)| (s.db().outbox.len() as u64).saturating_sub(r.acked_lsn())).sum();
+        let stores: u64 = self
+            .stores()
+            .zip(self.relays())
+            .map(|(s, r)| match self.pipeline {
+                Pipeline::Cdc => s.unpublished().unwrap_or_else(|| (s.db().outbox.len() as u64).saturating_sub(r.acked_lsn())),
+                Pipeline::LegacyBatch => u64::from(s.changed_since_snapshot()),
+                Pipeline::SyncMultimaster => u64::from(s.certifying()),
+            })
+            .sum();
+        let central = self.central().snapshots_outstanding();
         let applying = self.consumers().filter(|c| c.is_applying()).count() as u64;
-        outbox + self.broker().lag() + applying
+        stores + central + self.unconsumed() + applying
+    }
+
+    /// Records in any broker not yet through to a sink: per partition, beyond
+    /// both the group's committed offset and what a member's sink acknowledged
+    /// (a member may commit late, as a mirror does, or early, as auto-commit does).
+    fn unconsumed(&self) -> u64 {
+        let mut total = 0;
+        for (id, node) in self.nodes.iter().enumerate() {
+            let AnyNode::Broker(broker) = node else { continue };
+            for (partition, (log, &committed)) in broker.logs().iter().zip(broker.committed()).enumerate() {
+                let acknowledged = self
+                    .consumers()
+                    .filter(|c| c.source() == id as NodeId)
+                    .filter_map(|c| c.acknowledged().get(&(partition as u32)).copied())
+                    .max()
+                    .unwrap_or(0);
+                total += (log.len() as u64).saturating_sub(committed.max(acknowledged));
+            }
+        }
+        total
     }
 }

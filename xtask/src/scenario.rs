@@ -9,9 +9,14 @@ pub struct Args {
     /// A built-in scenario name (see `cargo xtask list`) or a path to a scenario file.
     #[arg(default_value = "baseline")]
     pub scenario: String,
-    /// The run's seed: every random stream (workload, network, service times) derives from it.
+    /// The run's seed: every random stream (workload, network, service times, faults) derives from it.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// A design preset (scenarios/designs/NAME.toml) laid over the scenario's
+    /// `[design]`, before `--set`: recommended, naive_delta, dual_write,
+    /// legacy_batch_15m, sync_multimaster... (`cargo xtask list` shows them all).
+    #[arg(long, value_name = "NAME")]
+    pub design: Option<String>,
     /// Override any scenario field by its dotted path, e.g. `--set chain.stores=3`
     /// or `--set network.wan='{ kind = "constant", ms = 40 }'`. Repeatable.
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -34,6 +39,9 @@ fn quoted(arg: &str) -> String {
 /// The command that replays this run.
 pub fn replay_command(args: &Args) -> String {
     let mut command = format!("cargo xtask scenario {} --seed {}", quoted(&args.scenario), args.seed);
+    if let Some(design) = &args.design {
+        command.push_str(&format!(" --design {}", quoted(design)));
+    }
     for assignment in &args.overrides {
         command.push_str(&format!(" --set {}", quoted(assignment)));
     }
@@ -41,7 +49,7 @@ pub fn replay_command(args: &Args) -> String {
 }
 
 pub fn run(args: Args) -> u8 {
-    let scenario = match source::load(&args.scenario, &args.overrides) {
+    let scenario = match source::load(&args.scenario, args.design.as_deref(), &args.overrides) {
         Ok(scenario) => scenario,
         Err(message) => {
             eprintln!("error: {message}");

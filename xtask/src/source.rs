@@ -22,8 +22,17 @@ pub fn resolve(name_or_path: &str) -> Result<PathBuf, String> {
     Err(format!("{name_or_path}: no such scenario file or built-in name: allowed is a path to a .toml file or one of: {}", names.join(", ")))
 }
 
-/// Loads the scenario NAME or PATH with `--set` overrides.
-pub fn load(name_or_path: &str, overrides: &[String]) -> Result<Scenario, String> {
+/// The preset file a design NAME stands for.
+pub fn resolve_design(name: &str) -> Result<PathBuf, String> {
+    scenarios::catalogue::design_path_of(name).ok_or_else(|| {
+        let names: Vec<String> = scenarios::catalogue::design_files().iter().map(|p| scenarios::catalogue::name_of(p)).collect();
+        format!("--design {name}: no such design preset: allowed is one of: {}", names.join(", "))
+    })
+}
+
+/// Loads the scenario NAME or PATH, with a design preset's `[design]` laid over it, then `--set` overrides.
+pub fn load(name_or_path: &str, design: Option<&str>, overrides: &[String]) -> Result<Scenario, String> {
     let path = resolve(name_or_path)?;
-    scenarios::load(&path, overrides).map_err(|e| e.to_string())
+    let design = design.map(resolve_design).transpose()?;
+    scenarios::load_with_design(&path, design.as_deref(), overrides).map_err(|e| e.to_string())
 }

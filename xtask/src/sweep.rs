@@ -16,6 +16,9 @@ pub struct Args {
     /// A built-in scenario name (see `cargo xtask list`) or a path to a scenario file.
     #[arg(default_value = "baseline")]
     pub scenario: String,
+    /// A design preset (scenarios/designs/NAME.toml) laid over the scenario's `[design]`, before `--set`.
+    #[arg(long, value_name = "NAME")]
+    pub design: Option<String>,
     /// Seeds to run, inclusive: `1..500` runs 500 seeds; a single number runs one.
     #[arg(long, default_value = "1..20", value_parser = parse_seeds)]
     pub seeds: SeedRange,
@@ -125,7 +128,7 @@ struct SweepSummary {
 }
 
 pub fn run(args: Args) -> u8 {
-    let scenario = match source::load(&args.scenario, &args.overrides) {
+    let scenario = match source::load(&args.scenario, args.design.as_deref(), &args.overrides) {
         Ok(scenario) => scenario,
         Err(message) => {
             eprintln!("error: {message}");
@@ -163,7 +166,13 @@ pub fn run(args: Args) -> u8 {
         seeds
             .par_iter()
             .map(|&seed| {
-                let seed_args = crate::scenario::Args { scenario: args.scenario.clone(), seed, overrides: args.overrides.clone(), out: None };
+                let seed_args = crate::scenario::Args {
+                    scenario: args.scenario.clone(),
+                    seed,
+                    design: args.design.clone(),
+                    overrides: args.overrides.clone(),
+                    out: None,
+                };
                 let replay = replay_command(&seed_args);
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sim::simulate(&scenario, seed)));
                 let (row, faults, run) = match outcome {

@@ -5,7 +5,7 @@ use sim::staleness::staleness_times;
 use system::history::{Kind, Record};
 use system::layout::Layout;
 
-const LAYOUT: Layout = Layout { stores: 2, consumers: 1 };
+const LAYOUT: Layout = Layout { stores: 2, consumers: 1, mirrors: false };
 const S: u64 = 1_000_000;
 
 fn context(drained: bool) -> CheckContext<'static> {

@@ -67,8 +67,9 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
 fn propagation_percentiles_recomputed_from_events_csv_match() {
     // Goal: a program that knows only docs/history.md gets the printed figures.
     // Method: parse events.csv as text; for each store commit, find the first
-    // central_apply of the same (store, sku) at or after it with version >= its
-    // version; compare p50, p99 and max with the summary.
+    // central_apply of the same (store, sku), at or after the latest earlier
+    // commit of that key, with version >= its version; compare p50, p99 and
+    // max with the summary.
     let s = small();
     let run = simulate(&s, 3);
     let text = String::from_utf8(run.events_csv.clone()).unwrap();
@@ -86,13 +87,20 @@ fn propagation_percentiles_recomputed_from_events_csv_match() {
             _ => {}
         }
     }
-    let mut latencies: Vec<u64> = commits
-        .iter()
-        .filter_map(|(t, store, sku, version)| {
-            let rows = applies.get(&(store.clone(), sku.clone()))?;
-            rows.iter().find(|(ta, va)| ta >= t && va >= version).map(|(ta, _)| ta - t)
-        })
-        .collect();
+    // The latest commit of the same (store, sku) strictly before each commit.
+    let mut previous: std::collections::BTreeMap<(String, String), (u64, u64)> = Default::default();
+    let mut latencies: Vec<u64> = Vec::new();
+    for (t, store, sku, version) in &commits {
+        let key = (store.clone(), sku.clone());
+        let (before, last) = previous.get(&key).copied().unwrap_or((0, 0));
+        let before = if *t > last { last } else { before };
+        previous.insert(key.clone(), (before, *t));
+        if let Some(rows) = applies.get(&key)
+            && let Some((ta, _)) = rows.iter().find(|(ta, va)| *ta >= before && va >= version)
+        {
+            latencies.push(ta.saturating_sub(*t));
+        }
+    }
     latencies.sort_unstable();
     let p = &run.metrics.propagation;
     assert_eq!(latencies.len() as u64, p.count);
