@@ -52,3 +52,34 @@ pub fn design_files() -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// One row of `scenarios/detection.tsv`: a risky preset, the scenario that
+/// exposes it, the invariant it must break, and the most seeds that may take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detection {
+    pub design: String,
+    pub scenario: String,
+    pub invariant: String,
+    pub seeds_max: u64,
+}
+
+/// The detection table.
+pub fn detections() -> Result<Vec<Detection>, String> {
+    let path = dir().join("detection.tsv");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty() && !line.starts_with('#'))
+        .map(|(i, line)| {
+            let fields: Vec<&str> = line.split('\t').map(str::trim).collect();
+            let bad = || format!("{}:{}: expected preset, scenario, invariant, seeds separated by tabs", path.display(), i + 1);
+            let [design, scenario, invariant, seeds] = fields.as_slice() else { return Err(bad()) };
+            Ok(Detection {
+                design: design.to_string(),
+                scenario: scenario.to_string(),
+                invariant: invariant.to_string(),
+                seeds_max: seeds.parse().map_err(|_| bad())?,
+            })
+        })
+        .collect()
+}

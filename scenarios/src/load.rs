@@ -181,6 +181,7 @@ pub fn problems(s: &Scenario) -> Vec<(String, String)> {
     range("consumer.session_timeout_ms", k.session_timeout_ms as f64, (k.heartbeat_interval_ms + 1) as f64, 3_600_000.0);
     range("run.duration_s", s.run.duration_s as f64, 1.0, 30.0 * 86_400.0);
     range("run.drain_bound_s", s.run.drain_bound_s as f64, 1.0, 30.0 * 86_400.0);
+    range("run.sample_interval_s", s.run.sample_interval_s as f64, 1.0, 86_400.0);
     range("checks.staleness_bound_s", s.checks.staleness_bound_s as f64, 1.0, 86_400.0);
     range("checks.clock_skew_allowance_ms", s.checks.clock_skew_allowance_ms as f64, 0.0, 3_600_000.0);
     range("design.heartbeat_interval_s", d.heartbeat_interval_s as f64, 1.0, 86_400.0);

@@ -447,11 +447,13 @@ pub struct Run {
     pub duration_s: u64,
     /// After the workload stops, the pipeline must drain within this bound.
     pub drain_bound_s: u64,
+    /// How often the pipeline gauges of `timeseries.csv` are read.
+    pub sample_interval_s: u64,
 }
 
 impl Default for Run {
     fn default() -> Self {
-        Self { duration_s: 7_200, drain_bound_s: 300 }
+        Self { duration_s: 7_200, drain_bound_s: 300, sample_interval_s: 10 }
     }
 }
 

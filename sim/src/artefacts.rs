@@ -1,9 +1,10 @@
 //! Writing a run's folder: `results/<scenario>/<design>/seed-<N>/` with
-//! `scenario.toml` (fully resolved), `summary.json` and `events.csv`.
+//! `scenario.toml` (fully resolved), `summary.json`, `events.csv` and `timeseries.csv`.
 //!
 //! Each file is written whole: to a temporary file beside it, then renamed.
 //! The folder is always inside the chosen results root.
 
+use crate::run::Run;
 use crate::summary::Summary;
 use scenarios::Scenario;
 use std::io::Write;
@@ -35,11 +36,12 @@ pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Writes the run's artefacts into `dir` (created if needed).
-pub fn write_run(dir: &Path, scenario: &Scenario, summary: &Summary, events_csv: &[u8]) -> std::io::Result<()> {
+pub fn write_run(dir: &Path, scenario: &Scenario, summary: &Summary, run: &Run) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let resolved = toml::to_string(scenario).map_err(std::io::Error::other)?;
     write_whole(&dir.join("scenario.toml"), resolved.as_bytes())?;
-    write_whole(&dir.join("events.csv"), events_csv)?;
+    write_whole(&dir.join("events.csv"), &run.events_csv)?;
+    write_whole(&dir.join("timeseries.csv"), &crate::timeseries::to_csv(&run.outcome.samples))?;
     let json = serde_json::to_vec_pretty(summary).map_err(std::io::Error::other)?;
     write_whole(&dir.join("summary.json"), &json)
 }

@@ -19,6 +19,7 @@
 use crate::faults::{FaultEffect, FaultReport, Origin, PlannedFault};
 use crate::network::NetworkModel;
 use crate::swarm::{self, SwarmDraw};
+use crate::timeseries::{self, Sample};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use scenarios::{Distribution, FaultKind, Scenario};
@@ -52,6 +53,8 @@ enum Action {
     ConnectionTimeout { from: NodeId, to: NodeId, episode: u64 },
     /// The workload is over: every fault heals.
     HealAll,
+    /// Read the pipeline gauges.
+    Sample,
     /// Drain phase: is the pipeline empty?
     DrainCheck,
 }
@@ -152,6 +155,8 @@ pub struct Outcome {
     pub busy_us: Vec<Micros>,
     pub faults: Vec<FaultReport>,
     pub swarm: Option<SwarmDraw>,
+    /// Pipeline gauges over time.
+    pub samples: Vec<Sample>,
 }
 
 /// The discrete-event engine for one run.
@@ -177,6 +182,7 @@ pub struct Engine<'a> {
     backups: Vec<Option<StoreDb>>,
     fault_rng: ChaCha8Rng,
     swarm: Option<SwarmDraw>,
+    samples: Vec<Sample>,
 }
 
 impl<'a> Engine<'a> {
@@ -225,6 +231,7 @@ impl<'a> Engine<'a> {
             backups: vec![None; count],
             fault_rng: stream(seed, "faults/effects"),
             swarm,
+            samples: Vec::new(),
         }
     }
 
@@ -572,6 +579,11 @@ impl<'a> Engine<'a> {
             }
             Action::ConnectionTimeout { from, to, episode } => self.connection_timeout(from, to, episode),
             Action::HealAll => self.heal_all(),
+            Action::Sample => {
+                timeseries::sample(&self.world, self.now_us, &mut self.samples);
+                let interval = self.scenario.run.sample_interval_s * US_PER_S;
+                self.schedule(self.now_us + interval, Action::Sample);
+            }
             Action::DrainCheck => {}
         }
     }
@@ -596,6 +608,7 @@ impl<'a> Engine<'a> {
             self.schedule(self.faults[i].start_us, Action::FaultStart(i));
         }
         self.schedule(workload_end_us, Action::HealAll);
+        self.schedule(0, Action::Sample);
         self.schedule(workload_end_us, Action::DrainCheck);
         while let Some(Reverse(Scheduled { at_us, action, .. })) = self.queue.pop() {
             debug_assert!(at_us >= self.now_us, "simulated time never goes backwards");
@@ -643,6 +656,7 @@ impl<'a> Engine<'a> {
             drained_at_us: self.drained_at_us,
             faults,
             swarm: self.swarm,
+            samples: self.samples,
         }
     }
 }

@@ -10,6 +10,7 @@
 //! - [`checkers`]: invariants computed from the history;
 //! - [`staleness`]: read and store staleness from the history;
 //! - [`metrics`]: latency percentiles computed from the history;
+//! - [`timeseries`]: pipeline gauges sampled over time (`timeseries.csv`);
 //! - [`run`]: one scenario and seed end to end;
 //! - [`summary`]: `summary.json` and exit codes;
 //! - [`artefacts`]: writing a run's folder whole.
@@ -25,5 +26,6 @@ pub mod run;
 pub mod staleness;
 pub mod summary;
 pub mod swarm;
+pub mod timeseries;
 
 pub use run::{Run, simulate};

@@ -248,42 +248,50 @@ impl World {
         }
     }
 
-    /// Work still in the pipeline: changes the stores have not handed on
-    /// (outbox rows not acknowledged by the broker, a dual-writing app's
-    /// unsent publishes, sync transactions being certified, legacy changes not
-    /// yet pulled), records not committed by a group, batches on their way.
-    pub fn backlog(&self) -> u64 {
-        let stores: u64 = self
-            .stores()
-            .zip(self.relays())
-            .map(|(s, r)| match self.pipeline {
-                Pipeline::Cdc => s.unpublished().unwrap_or_else(|| (s.db().outbox.len() as u64).saturating_sub(r.acked_lsn())),
-                Pipeline::LegacyBatch => u64::from(s.changed_since_snapshot()),
-                Pipeline::SyncMultimaster => u64::from(s.certifying()),
-            })
-            .sum();
-        let central = self.central().snapshots_outstanding();
-        let applying = self.consumers().filter(|c| c.is_applying()).count() as u64;
-        stores + central + self.unconsumed() + applying
+    /// Changes store `index` has not handed on: outbox rows not acknowledged by
+    /// the broker, a dual-writing app's unsent publishes, a sync transaction
+    /// being certified, a legacy change not yet pulled.
+    pub fn store_backlog(&self, index: u32) -> u64 {
+        let (AnyNode::Store(s), AnyNode::Relay(r)) = (&self.nodes[self.layout.store(index) as usize], &self.nodes[self.layout.relay(index) as usize])
+        else {
+            unreachable!("the layout puts stores and relays at their ids")
+        };
+        match self.pipeline {
+            Pipeline::Cdc => s.unpublished().unwrap_or_else(|| (s.db().outbox.len() as u64).saturating_sub(r.acked_lsn())),
+            Pipeline::LegacyBatch => u64::from(s.changed_since_snapshot()),
+            Pipeline::SyncMultimaster => u64::from(s.certifying()),
+        }
     }
 
-    /// Records in any broker not yet through to a sink: per partition, beyond
+    /// Work still in the pipeline: what the stores have not handed on, records
+    /// in any broker not through to a sink, batches on their way, legacy pulls unanswered.
+    pub fn backlog(&self) -> u64 {
+        let stores: u64 = (0..self.layout.stores).map(|i| self.store_backlog(i)).sum();
+        let brokers: u64 = self.brokers_by_id().map(|(id, _)| self.partition_lags(id).iter().sum::<u64>()).sum();
+        let central = self.central().snapshots_outstanding();
+        let applying = self.consumers().filter(|c| c.is_applying()).count() as u64;
+        stores + brokers + central + applying
+    }
+
+    fn brokers_by_id(&self) -> impl Iterator<Item = (NodeId, &Broker)> {
+        self.nodes.iter().enumerate().filter_map(|(id, n)| if let AnyNode::Broker(b) = n { Some((id as NodeId, b)) } else { None })
+    }
+
+    /// Per partition of broker `id`, records not yet through to a sink: beyond
     /// both the group's committed offset and what a member's sink acknowledged
     /// (a member may commit late, as a mirror does, or early, as auto-commit does).
-    fn unconsumed(&self) -> u64 {
-        let mut total = 0;
-        for (id, node) in self.nodes.iter().enumerate() {
-            let AnyNode::Broker(broker) = node else { continue };
-            for (partition, (log, &committed)) in broker.logs().iter().zip(broker.committed()).enumerate() {
-                let acknowledged = self
-                    .consumers()
-                    .filter(|c| c.source() == id as NodeId)
-                    .filter_map(|c| c.acknowledged().get(&(partition as u32)).copied())
-                    .max()
-                    .unwrap_or(0);
-                total += (log.len() as u64).saturating_sub(committed.max(acknowledged));
-            }
-        }
-        total
+    pub fn partition_lags(&self, id: NodeId) -> Vec<u64> {
+        let AnyNode::Broker(broker) = &self.nodes[id as usize] else { return Vec::new() };
+        let members: Vec<&Consumer> = self.consumers().filter(|c| c.source() == id).collect();
+        broker
+            .logs()
+            .iter()
+            .zip(broker.committed())
+            .enumerate()
+            .map(|(partition, (log, &committed))| {
+                let acknowledged = members.iter().filter_map(|c| c.acknowledged().get(&(partition as u32)).copied()).max().unwrap_or(0);
+                (log.len() as u64).saturating_sub(committed.max(acknowledged))
+            })
+            .collect()
     }
 }

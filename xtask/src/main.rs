@@ -1,6 +1,7 @@
 //! `cargo xtask`: shelfcheck's command line. This file only dispatches; each
 //! subcommand lives in its own module.
 
+mod detect;
 mod list;
 mod scenario;
 mod source;
@@ -26,7 +27,9 @@ enum Command {
     Scenario(scenario::Args),
     /// Run one scenario over many seeds in parallel; report failing seeds with their replay commands.
     Sweep(sweep::Args),
-    /// List the built-in scenarios and the question each one asks.
+    /// The detection table: every risky design preset on the scenario that exposes it, and recommended beside it.
+    Detect(detect::Args),
+    /// List the built-in scenarios and the question each one asks, and the design presets.
     List,
 }
 
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Scenario(args) => scenario::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Detect(args) => detect::run(args),
         Command::List => list::run(),
     };
     ExitCode::from(code)

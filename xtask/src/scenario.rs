@@ -4,7 +4,7 @@ use crate::source;
 use sim::summary::exit;
 use std::path::PathBuf;
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct Args {
     /// A built-in scenario name (see `cargo xtask list`) or a path to a scenario file.
     #[arg(default_value = "baseline")]
@@ -92,7 +92,7 @@ pub fn run(args: Args) -> u8 {
             }
         }
     }
-    if let Err(error) = sim::artefacts::write_run(&dir, &scenario, &summary, &run.events_csv) {
+    if let Err(error) = sim::artefacts::write_run(&dir, &scenario, &summary, &run) {
         eprintln!("error: cannot write {}: {error}", dir.display());
         return exit::BAD_INPUT as u8;
     }

@@ -45,7 +45,7 @@ pub struct SeedRange {
     pub last: u64,
 }
 
-fn parse_seeds(text: &str) -> Result<SeedRange, String> {
+pub fn parse_seeds(text: &str) -> Result<SeedRange, String> {
     let bad = || format!("{text:?}: allowed is A..B with A <= B (inclusive), or one seed");
     let (first, last) = match text.split_once("..") {
         Some((a, b)) => (a.trim().parse().map_err(|_| bad())?, b.trim_start_matches('=').trim().parse().map_err(|_| bad())?),
@@ -91,21 +91,23 @@ fn shard_from_ci() -> Option<Shard> {
 }
 
 /// One seed's row in `seeds.csv`.
-#[derive(Debug, Clone, Serialize)]
-struct SeedRow {
-    seed: u64,
-    exit_code: i32,
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SeedRow {
+    pub seed: u64,
+    pub exit_code: i32,
     /// `held`, the violated invariants joined by `+`, or `harness_bug`.
-    verdict: String,
-    events: u64,
-    propagation_p99_ms: f64,
-    propagation_max_ms: f64,
-    fresh_read_staleness_max_s: f64,
-    stale_shown_fresh_s: f64,
-    faults: usize,
-    faults_that_mattered: usize,
-    digest: String,
-    replay: String,
+    pub verdict: String,
+    pub events: u64,
+    pub messages: u64,
+    pub propagation_p99_ms: f64,
+    pub propagation_max_ms: f64,
+    pub fresh_read_staleness_max_s: f64,
+    pub stale_shown_fresh_s: f64,
+    pub hidden_within_bound_s: f64,
+    pub faults: usize,
+    pub faults_that_mattered: usize,
+    pub digest: String,
+    pub replay: String,
 }
 
 /// What `sweep/summary.json` holds.
@@ -158,23 +160,34 @@ pub fn run(args: Args) -> u8 {
     eprintln!("sweep {} ({}): {} seeds on {jobs} threads{shard_note}", scenario.name, scenario.design.name, seeds.len());
     #[allow(clippy::disallowed_methods)] // wall time of the sweep, measured outside the simulation
     let started = std::time::Instant::now();
+    let template = crate::scenario::Args { scenario: args.scenario.clone(), seed: 0, design: args.design.clone(), overrides: args.overrides.clone(), out: None };
+    let results = run_seeds(&pool, &scenario, &template, &seeds);
+    let wall_s = started.elapsed().as_secs_f64();
+    let summary = summarise(&scenario, &results, wall_s);
+    if let Err(error) = write(&dir, &root, &scenario, &results, &summary) {
+        eprintln!("error: cannot write {}: {error}", dir.display());
+        return exit::BAD_INPUT as u8;
+    }
+    print_summary(&summary, &dir);
+    if summary.seeds_failing > 0 { exit::SAFETY_VIOLATED as u8 } else { exit::HELD as u8 }
+}
+
+/// Runs `seeds` of `scenario` on `pool`, with progress on stderr; a panic in a
+/// seed becomes a harness-bug row with its replay line. `template` gives the
+/// replay command (its seed is replaced).
+pub fn run_seeds(pool: &rayon::ThreadPool, scenario: &scenarios::Scenario, template: &crate::scenario::Args, seeds: &[u64]) -> Vec<SeedResult> {
+    #[allow(clippy::disallowed_methods)] // progress rate, measured outside the simulation
+    let started = std::time::Instant::now();
     let done = AtomicUsize::new(0);
     let failing_so_far = AtomicUsize::new(0);
     let progress_every = (seeds.len() / 20).max(1);
     let terminal = std::io::stderr().is_terminal();
-    let results: Vec<SeedResult> = pool.install(|| {
+    let results = pool.install(|| {
         seeds
             .par_iter()
             .map(|&seed| {
-                let seed_args = crate::scenario::Args {
-                    scenario: args.scenario.clone(),
-                    seed,
-                    design: args.design.clone(),
-                    overrides: args.overrides.clone(),
-                    out: None,
-                };
-                let replay = replay_command(&seed_args);
-                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sim::simulate(&scenario, seed)));
+                let replay = replay_command(&crate::scenario::Args { seed, ..template.clone() });
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sim::simulate(scenario, seed)));
                 let (row, faults, run) = match outcome {
                     Ok(run) => {
                         let faults = run.outcome.faults.iter().map(|f| (f.kind.as_str(), f.mattered)).collect();
@@ -213,14 +226,7 @@ pub fn run(args: Args) -> u8 {
     if terminal {
         eprintln!();
     }
-    let wall_s = started.elapsed().as_secs_f64();
-    let summary = summarise(&scenario, &results, wall_s);
-    if let Err(error) = write(&dir, &root, &scenario, &results, &summary) {
-        eprintln!("error: cannot write {}: {error}", dir.display());
-        return exit::BAD_INPUT as u8;
-    }
-    print_summary(&summary, &dir);
-    if summary.seeds_failing > 0 { exit::SAFETY_VIOLATED as u8 } else { exit::HELD as u8 }
+    results
 }
 
 fn row_of(seed: u64, run: &sim::Run, replay: String) -> SeedRow {
@@ -231,10 +237,12 @@ fn row_of(seed: u64, run: &sim::Run, replay: String) -> SeedRow {
         exit_code: sim::summary::exit_code(&run.invariants),
         verdict: if failed.is_empty() { "held".into() } else { failed.join("+") },
         events: run.outcome.events,
+        messages: m.messages,
         propagation_p99_ms: m.propagation.p99_ms,
         propagation_max_ms: m.propagation.max_ms,
         fresh_read_staleness_max_s: m.fresh_read_staleness.max_ms / 1000.0,
         stale_shown_fresh_s: m.staleness.shown_fresh_while_stale_s,
+        hidden_within_bound_s: m.staleness.hidden_while_within_bound_s,
         faults: run.outcome.faults.len(),
         faults_that_mattered: run.outcome.faults.iter().filter(|f| f.mattered).count(),
         digest: run.digest.clone(),
@@ -243,27 +251,14 @@ fn row_of(seed: u64, run: &sim::Run, replay: String) -> SeedRow {
 }
 
 fn harness_bug_row(seed: u64, replay: String) -> SeedRow {
-    SeedRow {
-        seed,
-        exit_code: exit::SAFETY_VIOLATED,
-        verdict: "harness_bug".into(),
-        events: 0,
-        propagation_p99_ms: 0.0,
-        propagation_max_ms: 0.0,
-        fresh_read_staleness_max_s: 0.0,
-        stale_shown_fresh_s: 0.0,
-        faults: 0,
-        faults_that_mattered: 0,
-        digest: String::new(),
-        replay,
-    }
+    SeedRow { seed, exit_code: exit::SAFETY_VIOLATED, verdict: "harness_bug".into(), replay, ..SeedRow::default() }
 }
 
 /// One seed's outcome: its row, its faults as (kind, mattered), and its run if it failed.
-struct SeedResult {
-    row: SeedRow,
-    faults: Vec<(&'static str, bool)>,
-    run: Option<sim::Run>,
+pub struct SeedResult {
+    pub row: SeedRow,
+    pub faults: Vec<(&'static str, bool)>,
+    pub run: Option<sim::Run>,
 }
 
 fn summarise(scenario: &scenarios::Scenario, results: &[SeedResult], wall_s: f64) -> SweepSummary {
@@ -315,7 +310,7 @@ fn write(dir: &std::path::Path, root: &std::path::Path, scenario: &scenarios::Sc
         if let Some(run) = &result.run {
             let seed_dir = sim::artefacts::run_dir(root, &scenario.name, &scenario.design.name, result.row.seed).map_err(std::io::Error::other)?;
             let run_summary = run.summary(scenario, result.row.seed, 0.0, result.row.replay.clone());
-            sim::artefacts::write_run(&seed_dir, scenario, &run_summary, &run.events_csv)?;
+            sim::artefacts::write_run(&seed_dir, scenario, &run_summary, run)?;
         }
     }
     Ok(())

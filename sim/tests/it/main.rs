@@ -5,3 +5,4 @@
 mod checkers;
 mod faults;
 mod runs;
+mod detection;
