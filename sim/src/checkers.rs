@@ -86,16 +86,15 @@ pub fn per_key(history: &[Record]) -> BTreeMap<(u32, u32), KeyRows<'_>> {
     keys
 }
 
-/// Runs every checker.
-pub fn check_all(history: &[Record], context: CheckContext) -> BTreeMap<String, Verdict> {
-    let keys = per_key(history);
+/// Runs every checker; `keys` is `per_key(history)`.
+pub fn check_all(history: &[Record], keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContext) -> BTreeMap<String, Verdict> {
     let mut verdicts = BTreeMap::new();
     verdicts.insert("no_oversell".to_string(), no_oversell(history, context));
-    verdicts.insert("bounded_staleness".to_string(), bounded_staleness(&keys, context));
-    verdicts.insert("convergence".to_string(), convergence(&keys, context));
-    verdicts.insert("monotonic_view".to_string(), monotonic_view(&keys, context));
-    verdicts.insert("no_lost_update".to_string(), no_lost_update(&keys, context));
-    verdicts.insert("idempotence".to_string(), idempotence(&keys, context));
+    verdicts.insert("bounded_staleness".to_string(), bounded_staleness(keys, context));
+    verdicts.insert("convergence".to_string(), convergence(keys, context));
+    verdicts.insert("monotonic_view".to_string(), monotonic_view(keys, context));
+    verdicts.insert("no_lost_update".to_string(), no_lost_update(keys, context));
+    verdicts.insert("idempotence".to_string(), idempotence(keys, context));
     verdicts.insert("local_continuity".to_string(), local_continuity(history, context));
     verdicts
 }

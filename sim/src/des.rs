@@ -23,8 +23,8 @@ use crate::timeseries::{self, Sample};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use scenarios::{Distribution, FaultKind, Scenario};
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use crate::queue::EventQueue;
+use std::collections::{BTreeMap, VecDeque};
 use system::history::{ENGINE, Kind, Record};
 use system::layout::Role;
 use system::message::{Msg, NodeId};
@@ -57,30 +57,6 @@ enum Action {
     Sample,
     /// Drain phase: is the pipeline empty?
     DrainCheck,
-}
-
-#[derive(Debug)]
-struct Scheduled {
-    at_us: Micros,
-    seq: u64,
-    action: Action,
-}
-
-impl PartialEq for Scheduled {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at_us, self.seq) == (other.at_us, other.seq)
-    }
-}
-impl Eq for Scheduled {}
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Scheduled {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.at_us, self.seq).cmp(&(other.at_us, other.seq))
-    }
 }
 
 /// A node's own clock: the world's, shifted and drifting under a clock fault.
@@ -163,8 +139,7 @@ pub struct Outcome {
 pub struct Engine<'a> {
     scenario: &'a Scenario,
     world: World,
-    queue: BinaryHeap<Reverse<Scheduled>>,
-    seq: u64,
+    queue: EventQueue<Action>,
     now_us: Micros,
     runtime: Vec<Runtime>,
     network: NetworkModel,
@@ -213,8 +188,7 @@ impl<'a> Engine<'a> {
             scenario,
             network: NetworkModel::new(seed, layout, scenario.network.clone()),
             world,
-            queue: BinaryHeap::new(),
-            seq: 0,
+            queue: EventQueue::default(),
             now_us: 0,
             runtime,
             history: Vec::new(),
@@ -236,8 +210,7 @@ impl<'a> Engine<'a> {
     }
 
     fn schedule(&mut self, at_us: Micros, action: Action) {
-        self.seq += 1;
-        self.queue.push(Reverse(Scheduled { at_us, seq: self.seq, action }));
+        self.queue.push(at_us, action);
     }
 
     fn record(&mut self, node: NodeId, record: Record) {
@@ -610,7 +583,7 @@ impl<'a> Engine<'a> {
         self.schedule(workload_end_us, Action::HealAll);
         self.schedule(0, Action::Sample);
         self.schedule(workload_end_us, Action::DrainCheck);
-        while let Some(Reverse(Scheduled { at_us, action, .. })) = self.queue.pop() {
+        while let Some((at_us, action)) = self.queue.pop() {
             debug_assert!(at_us >= self.now_us, "simulated time never goes backwards");
             self.now_us = at_us;
             self.events += 1;

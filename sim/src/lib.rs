@@ -5,6 +5,7 @@
 //!   workers and service times per node, drain phase);
 //! - [`faults`]: fault plans resolved against node ids, and what each fault did;
 //! - [`swarm`]: swarm mode's seeded draw of fault kinds, rates and faults;
+//! - [`queue`]: the engine's `(time, seq)` queue with actions stored apart;
 //! - [`network`]: per-directed-link FIFO latency model;
 //! - [`history`]: `events.csv` (schema v1) and its digest;
 //! - [`checkers`]: invariants computed from the history;
@@ -22,6 +23,7 @@ pub mod faults;
 pub mod history;
 pub mod metrics;
 pub mod network;
+pub mod queue;
 pub mod run;
 pub mod staleness;
 pub mod summary;

@@ -37,8 +37,9 @@ pub fn simulate(scenario: &Scenario, seed: u64) -> Run {
         end_us: outcome.end_us,
         staleness_bound_us: staleness_bound_us(scenario),
     };
-    let invariants = checkers::check_all(&outcome.history, context);
-    let metrics = metrics(&outcome, scenario);
+    let keys = checkers::per_key(&outcome.history);
+    let invariants = checkers::check_all(&outcome.history, &keys, context);
+    let metrics = metrics(&outcome, scenario, &keys);
     Run { outcome, events_csv, digest, invariants, metrics }
 }
 
@@ -47,10 +48,9 @@ pub fn staleness_bound_us(scenario: &Scenario) -> u64 {
     scenario.checks.staleness_bound_s * US_PER_S + scenario.checks.clock_skew_allowance_ms * 1_000
 }
 
-fn metrics(outcome: &Outcome, scenario: &Scenario) -> Metrics {
+fn metrics(outcome: &Outcome, scenario: &Scenario, keys: &BTreeMap<(u32, u32), checkers::KeyRows>) -> Metrics {
     let history = &outcome.history;
     let bound_us = staleness_bound_us(scenario);
-    let keys = checkers::per_key(history);
     let mut fresh_read_staleness = Vec::new();
     let mut reads_hidden = 0;
     let mut reads_hidden_within_bound = 0;

@@ -299,7 +299,7 @@ impl Node for Central {
                     }
                 }
             }
-            Msg::JoinPrimary => self.certifier.join(ctx, from),
+            Msg::JoinPrimary { abandoned } => self.certifier.join(ctx, from, abandoned),
             _ => {}
         }
     }

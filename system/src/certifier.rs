@@ -95,8 +95,13 @@ impl Certifier {
         self.certify(ctx, origin, txn)
     }
 
-    /// A member outside asks to join again.
-    pub fn join(&mut self, ctx: &mut Ctx, member: NodeId) {
+    /// A member outside asks to join again. The transaction it gave up on is
+    /// withdrawn if it is still waiting (its writeset was sent before the
+    /// join on the same connection, so it is here or already certified).
+    pub fn join(&mut self, ctx: &mut Ctx, member: NodeId, abandoned: Option<u64>) {
+        if let Some(txn) = abandoned {
+            self.pending.remove(&(member, txn));
+        }
         if self.members.contains(&member) {
             self.outside.remove(&member);
             ctx.send(member, Msg::Joined { certified_through: self.certified_through.get(&member).copied() });

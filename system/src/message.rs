@@ -135,8 +135,9 @@ pub enum Msg {
     Certified { txn: u64 },
     /// The sender is not (or no longer) in the primary component: it must refuse writes.
     NotPrimary,
-    /// A non-primary member asks to join the primary component again.
-    JoinPrimary,
+    /// A non-primary member asks to join the primary component again; the
+    /// transaction it gave up on, if any, must not be certified any more.
+    JoinPrimary { abandoned: Option<u64> },
     /// Welcome back, with the last of your transactions the component certified
     /// (an incremental state transfer: a transaction the member gave up on may have been certified).
     Joined { certified_through: Option<u64> },

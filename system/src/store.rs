@@ -462,7 +462,7 @@ impl Node for Store {
             Timer::CertifyTimeout { txn } if self.sync.certifying.as_ref().is_some_and(|t| t.id == txn) => self.leave_primary(ctx),
             Timer::JoinPrimary => {
                 if let (Some(sync), true) = (self.config.sync, self.sync.non_primary) {
-                    ctx.send(sync.certifier, Msg::JoinPrimary);
+                    ctx.send(sync.certifier, Msg::JoinPrimary { abandoned: self.sync.in_doubt.as_ref().map(|t| t.id) });
                     ctx.set_timer_after(sync.suspect_timeout_us, Timer::JoinPrimary);
                 }
             }
