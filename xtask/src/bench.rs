@@ -1,0 +1,140 @@
+//! `cargo xtask bench`: whole-run figures from an optimised (release) build,
+//! one process per scenario so that peak memory is the run's own: events,
+//! wall time, events per second, simulated time per wall time, peak RSS, and
+//! the cost per event against the floor (a bare event loop of as many events).
+//! A benchmark, not a test: nothing here asserts on time.
+
+use crate::source;
+use sim::summary::exit;
+use std::process::Command;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Scenarios to run (default: baseline, swarm, regional).
+    #[arg(long, value_delimiter = ',', default_value = "baseline,swarm,regional")]
+    pub scenarios: Vec<String>,
+    /// The seed of every run.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// Internal: one measured run in this process (what `bench` spawns).
+#[derive(Debug, clap::Args)]
+pub struct OneArgs {
+    pub scenario: String,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// Peak resident memory of this process in KiB (Linux `VmHWM`).
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok())))
+        .unwrap_or(0)
+}
+
+#[allow(clippy::disallowed_methods)] // wall time of a benchmark, outside the simulation
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let started = std::time::Instant::now();
+    let value = f();
+    (value, started.elapsed().as_secs_f64())
+}
+
+/// Runs one scenario (or `floor:N`) and prints `events wall_s sim_s peak_rss_kib`.
+pub fn run_one(args: OneArgs) -> u8 {
+    if let Some(events) = args.scenario.strip_prefix("floor:").and_then(|n| n.parse::<u64>().ok()) {
+        let (checksum, wall_s) = timed(|| benches::floor(events, 1_000));
+        std::hint::black_box(checksum);
+        println!("{events} {wall_s} 0 {}", peak_rss_kib());
+        return 0;
+    }
+    let scenario = match source::load(&args.scenario, None, &[]) {
+        Ok(s) => s,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::BAD_INPUT as u8;
+        }
+    };
+    let (run, wall_s) = timed(|| sim::simulate(&scenario, args.seed));
+    println!("{} {wall_s} {} {}", run.outcome.events, run.outcome.end_us as f64 / 1e6, peak_rss_kib());
+    0
+}
+
+struct Measured {
+    events: u64,
+    wall_s: f64,
+    sim_s: f64,
+    rss_kib: u64,
+}
+
+fn measure(binary: &std::path::Path, what: &str, seed: u64) -> Result<Measured, String> {
+    let out = Command::new(binary).args(["bench-one", what, "--seed", &seed.to_string()]).output().map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    match fields.as_slice() {
+        [events, wall, sim, rss] => Ok(Measured {
+            events: events.parse().unwrap_or(0),
+            wall_s: wall.parse().unwrap_or(0.0),
+            sim_s: sim.parse().unwrap_or(0.0),
+            rss_kib: rss.parse().unwrap_or(0),
+        }),
+        _ => Err(format!("{what}: {}", String::from_utf8_lossy(&out.stderr).trim())),
+    }
+}
+
+pub fn run(args: Args) -> u8 {
+    eprintln!("building the release binary (cargo build --release --package xtask)...");
+    let root = source::workspace_root();
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--release", "--quiet", "--package", "xtask"])
+        .current_dir(&root)
+        .status();
+    if !status.is_ok_and(|s| s.success()) {
+        eprintln!("error: the release build failed");
+        return exit::BAD_INPUT as u8;
+    }
+    let binary = root.join("target/release/xtask");
+    let mut rows = vec![["scenario", "engine", "events", "wall s", "events/s", "sim/wall", "peak RSS MiB", "x floor per event"].map(String::from).to_vec()];
+    for name in &args.scenarios {
+        eprintln!("running {name}...");
+        let run = match measure(&binary, name, args.seed) {
+            Ok(m) => m,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return exit::BAD_INPUT as u8;
+            }
+        };
+        let floor = match measure(&binary, &format!("floor:{}", run.events), args.seed) {
+            Ok(m) => m,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return exit::BAD_INPUT as u8;
+            }
+        };
+        let per_event = |m: &Measured| m.wall_s / m.events.max(1) as f64;
+        rows.push(vec![
+            name.clone(),
+            "des".into(),
+            reports::rows::thousands(run.events),
+            format!("{:.3}", run.wall_s),
+            reports::rows::thousands((run.events as f64 / run.wall_s.max(1e-9)) as u64),
+            format!("{:.0}", run.sim_s / run.wall_s.max(1e-9)),
+            format!("{:.0}", run.rss_kib as f64 / 1024.0),
+            format!("{:.1}", per_event(&run) / per_event(&floor).max(1e-12)),
+        ]);
+        rows.push(vec![
+            format!("floor ({name})"),
+            "heap".into(),
+            reports::rows::thousands(floor.events),
+            format!("{:.3}", floor.wall_s),
+            reports::rows::thousands((floor.events as f64 / floor.wall_s.max(1e-9)) as u64),
+            "-".into(),
+            format!("{:.0}", floor.rss_kib as f64 / 1024.0),
+            "1.0".into(),
+        ]);
+    }
+    print!("{}", reports::table::columns(&rows));
+    println!("(turmoil engine: not built yet, so no ratio between engines)");
+    0
+}
