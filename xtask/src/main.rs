@@ -1,6 +1,7 @@
 //! `cargo xtask`: shelfcheck's command line. This file only dispatches; each
 //! subcommand lives in its own module.
 
+mod bench;
 mod detect;
 mod list;
 mod scenario;
@@ -29,6 +30,11 @@ enum Command {
     Sweep(sweep::Args),
     /// The detection table: every risky design preset on the scenario that exposes it, and recommended beside it.
     Detect(detect::Args),
+    /// Whole-run benchmark table from a release build: events, wall time, events/s, sim/wall, peak RSS, cost per event against a bare event loop.
+    Bench(bench::Args),
+    /// Internal: one measured run (what `bench` spawns, one process each).
+    #[command(hide = true)]
+    BenchOne(bench::OneArgs),
     /// List the built-in scenarios and the question each one asks, and the design presets.
     List,
 }
@@ -45,6 +51,8 @@ fn main() -> ExitCode {
         Command::Scenario(args) => scenario::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Detect(args) => detect::run(args),
+        Command::Bench(args) => bench::run(args),
+        Command::BenchOne(args) => bench::run_one(args),
         Command::List => list::run(),
     };
     ExitCode::from(code)
