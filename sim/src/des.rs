@@ -121,6 +121,8 @@ pub struct Outcome {
     /// Engine events processed (arrivals, handlings, faults and drain checks).
     pub events: u64,
     pub messages: u64,
+    /// Estimated bytes of those messages.
+    pub bytes: u64,
     /// When the run stopped.
     pub end_us: Micros,
     /// When the workload stopped (and every fault healed).
@@ -337,6 +339,7 @@ impl<'a> Engine<'a> {
             let (at_us, _) = self.network.delivery_time(self.now_us, from, to, factor, jitter_us);
             self.schedule(at_us, Action::Arrive { node: to, input: Input::Message { from, msg: msg.clone() }, incarnation: None });
         }
+        self.network.bytes += msg.wire_bytes();
         let (at_us, overtook) = self.network.delivery_time(self.now_us, from, to, factor, jitter_us);
         if overtook
             && let Some(&i) = self.active_link_faults.iter().find(|&&i| self.faults[i].kind() == FaultKind::Reorder && self.faults[i].crosses(from, to))
@@ -624,6 +627,7 @@ impl<'a> Engine<'a> {
             history: self.history,
             events: self.events,
             messages: self.network.messages,
+            bytes: self.network.bytes,
             end_us: self.now_us,
             workload_end_us,
             drained_at_us: self.drained_at_us,

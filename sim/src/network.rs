@@ -26,11 +26,13 @@ pub struct NetworkModel {
     links: BTreeMap<(NodeId, NodeId), Link>,
     /// Messages sent so far.
     pub messages: u64,
+    /// Their estimated bytes (`Msg::wire_bytes`).
+    pub bytes: u64,
 }
 
 impl NetworkModel {
     pub fn new(seed: u64, layout: Layout, config: Network) -> Self {
-        NetworkModel { seed, layout, config, links: BTreeMap::new(), messages: 0 }
+        NetworkModel { seed, layout, config, links: BTreeMap::new(), messages: 0, bytes: 0 }
     }
 
     fn distribution(&self, class: LinkClass) -> &Distribution {

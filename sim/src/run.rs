@@ -69,13 +69,22 @@ fn metrics(outcome: &Outcome, scenario: &Scenario, keys: &BTreeMap<(u32, u32), c
     let (latencies, commits_unreached) = propagation_us(history);
     let world = &outcome.world;
     let mut busy_share_max: BTreeMap<String, f64> = BTreeMap::new();
+    let mut busy_s_total: BTreeMap<String, f64> = BTreeMap::new();
     let duration = outcome.end_us.max(1) as f64;
     for (id, &busy) in outcome.busy_us.iter().enumerate() {
         let role = world.layout.role(id as u32).kind();
         let share = busy as f64 / duration;
         let entry = busy_share_max.entry(role.to_string()).or_insert(0.0);
         *entry = entry.max(share);
+        *busy_s_total.entry(role.to_string()).or_insert(0.0) += busy as f64 / US_PER_S as f64;
     }
+    let layout = world.layout;
+    let idle_relays = scenario.design.pipeline != scenarios::Pipeline::Cdc || scenario.design.outbox == scenarios::Outbox::DualWrite;
+    let hosts = u64::from(layout.stores) // store DBs
+        + if idle_relays { 0 } else { u64::from(layout.stores) }
+        + if scenario.design.pipeline == scenarios::Pipeline::Cdc { 3 + u64::from(layout.consumers) } else { 0 } // replicated broker, consumers
+        + if layout.mirrors { 2 * u64::from(layout.stores) } else { 0 } // store brokers and mirrors
+        + 1; // central
     Metrics {
         propagation: Percentiles::of(latencies),
         commits_unreached,
@@ -96,6 +105,10 @@ fn metrics(outcome: &Outcome, scenario: &Scenario, keys: &BTreeMap<(u32, u32), c
         rebalances: world.broker().rebalances,
         drain_s: outcome.drained_at_us.map(|t| (t - outcome.workload_end_us) as f64 / US_PER_S as f64),
         busy_share_max,
+        busy_s_total,
+        bytes: outcome.bytes,
+        broker_records: world.brokers().map(|b| b.logs().iter().map(|l| l.len() as u64).sum::<u64>()).sum(),
+        hosts,
     }
 }
 

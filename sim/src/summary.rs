@@ -55,6 +55,14 @@ pub struct Metrics {
     pub drain_s: Option<f64>,
     /// Highest busy share (service time / simulated time) among nodes of each role.
     pub busy_share_max: BTreeMap<String, f64>,
+    /// Service time spent by all nodes of each role, in seconds.
+    pub busy_s_total: BTreeMap<String, f64>,
+    /// Estimated bytes sent (`Msg::wire_bytes`).
+    pub bytes: u64,
+    /// Records held by every broker at the end (storage).
+    pub broker_records: u64,
+    /// Hosts the design runs on: one per node (a store DB, a relay, a broker, a mirror, a consumer, central), three for the replicated central broker.
+    pub hosts: u64,
 }
 
 /// Everything `summary.json` holds.

@@ -140,9 +140,11 @@ impl Central {
         let Some(index) = self.index(event.store, event.sku) else { return false };
         let row = self.view[index];
         let fresh = match source {
-            // A snapshot holds the store's absolute value: it repairs what differs, unless a version says it is older.
+            // A snapshot holds the store's absolute value: it repairs what differs (value or
+            // version), unless a version says it is older.
             Source::Snapshot | Source::Batch => {
-                event.on_hand != row.on_hand && (self.config.idempotency != Idempotency::Version || event.version >= row.version)
+                (event.on_hand != row.on_hand || event.version > row.version)
+                    && (self.config.idempotency != Idempotency::Version || event.version >= row.version)
             }
             Source::Event => match self.config.idempotency {
                 Idempotency::None => true,

@@ -160,4 +160,22 @@ impl Msg {
         };
         n.max(1).min(u32::MAX as usize) as u32
     }
+
+    /// Estimated bytes on the wire: a 64-byte request header plus 256 bytes per
+    /// row, record or event carried (a Debezium outbox event as JSON with its
+    /// Kafka record overhead is a few hundred bytes). An estimate for cost
+    /// figures, not a protocol.
+    pub fn wire_bytes(&self) -> u64 {
+        let items = match self {
+            Msg::LogRows { rows, .. } => rows.len(),
+            Msg::Produce { records, .. } => records.len(),
+            Msg::Fetched { records, .. } => records.len(),
+            Msg::Apply { events, .. } => events.len(),
+            Msg::SnapshotRows { rows } => rows.len(),
+            Msg::Replicate { events, .. } => events.len(),
+            Msg::Writeset { rows, .. } => *rows as usize,
+            _ => 0,
+        };
+        64 + 256 * items as u64
+    }
 }

@@ -219,7 +219,8 @@ pub fn run_seeds(pool: &rayon::ThreadPool, scenario: &scenarios::Scenario, templ
                 }
                 // Keep a failing run's artefacts; drop the others' memory now.
                 let failed = row.exit_code != exit::HELD;
-                SeedResult { row, faults, run: run.filter(|_| failed) }
+                let metrics = run.as_ref().map(|r| r.metrics.clone());
+                SeedResult { row, faults, metrics, run: run.filter(|_| failed) }
             })
             .collect()
     });
@@ -258,6 +259,8 @@ fn harness_bug_row(seed: u64, replay: String) -> SeedRow {
 pub struct SeedResult {
     pub row: SeedRow,
     pub faults: Vec<(&'static str, bool)>,
+    /// The run's metrics (none for a harness bug).
+    pub metrics: Option<sim::summary::Metrics>,
     pub run: Option<sim::Run>,
 }
 

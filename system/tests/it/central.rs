@@ -179,7 +179,8 @@ proptest! {
     ) {
         // Goal: the repair paths and the read API. A reconciliation row
         // (`Payload::Snapshot`) or a legacy batch row (`Msg::SnapshotRows`)
-        // writes the store's absolute value when it differs from the view and,
+        // writes the store's absolute value when it differs from the view (in
+        // value, or by a newer version) and,
         // with the version design, only if its version is not older than the
         // row's (a stale snapshot never overwrites a newer event); events
         // follow the design (version: only newer; no idempotency: always);
@@ -204,7 +205,7 @@ proptest! {
             let mut write = |model: &mut BTreeMap<(u32, u32), (u64, i64)>, s: u32, k: u32, version: u64, on_hand: i64, snapshot: Option<&'static str>| {
                 let (row_version, row_on_hand) = model[&(s, k)];
                 let writes = match snapshot {
-                    Some(_) => on_hand != row_on_hand && (!versioned || version >= row_version),
+                    Some(_) => (on_hand != row_on_hand || version > row_version) && (!versioned || version >= row_version),
                     None => !versioned || version > row_version,
                 };
                 if writes {

@@ -1,0 +1,183 @@
+//! `cargo xtask compare`: several designs on the same scenario and seeds (same
+//! workload, same faults: common random numbers), each metric as a mean with
+//! a 95% interval across seeds, violation counts, and a monthly cost estimate.
+//! Writes `compare/summary.md` (and the charts' data) under the results root.
+
+use crate::source;
+use crate::sweep::{SeedRange, SeedResult, run_seeds};
+use sim::summary::{Metrics, exit};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A built-in scenario name or a path to a scenario file.
+    #[arg(default_value = "swarm")]
+    pub scenario: String,
+    /// Design presets to compare, comma-separated (see `cargo xtask list`).
+    #[arg(long, value_delimiter = ',', default_value = "recommended,legacy_batch_15m,naive_delta")]
+    pub designs: Vec<String>,
+    /// Seeds, inclusive; every design runs on all of them.
+    #[arg(long, default_value = "1..20", value_parser = crate::sweep::parse_seeds)]
+    pub seeds: SeedRange,
+    /// Override any scenario field, for every design, e.g. `--set chain.stores=50`. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+    /// Parallel simulations (default: every core).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Results root (default: `results/`); the comparison goes to `<out>/<scenario>/compare/`.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Price of one host for a month (store DB servers, relays, brokers, mirrors, consumers, central), in dollars.
+    #[arg(long, default_value_t = 70.0)]
+    pub host_month_usd: f64,
+    /// Price of one GB sent over the network, in dollars.
+    #[arg(long, default_value_t = 0.02)]
+    pub gb_transfer_usd: f64,
+    /// Price of one million broker messages (managed-broker style), in dollars.
+    #[arg(long, default_value_t = 0.40)]
+    pub million_messages_usd: f64,
+    /// Price of one GB of broker storage for a month, in dollars.
+    #[arg(long, default_value_t = 0.10)]
+    pub gb_month_usd: f64,
+    /// Price of one CPU hour of relay and consumer work, in dollars.
+    #[arg(long, default_value_t = 0.04)]
+    pub cpu_hour_usd: f64,
+}
+
+/// Mean and half-width of a 95% interval (Student's t for small samples).
+pub fn mean_interval(values: &[f64]) -> (f64, f64) {
+    let n = values.len();
+    if n == 0 {
+        return (0.0, 0.0);
+    }
+    let mean = values.iter().sum::<f64>() / n as f64;
+    if n < 2 {
+        return (mean, 0.0);
+    }
+    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    // Two-sided 97.5% quantiles of t for 1..30 degrees of freedom, then the normal's.
+    const T: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093,
+        2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+    ];
+    let t = T.get(n - 2).copied().unwrap_or(1.96);
+    (mean, t * (variance / n as f64).sqrt())
+}
+
+/// The metrics compared, each as (label, value of one run).
+pub fn compared(m: &Metrics) -> Vec<(&'static str, f64)> {
+    vec![
+        ("propagation p50 (ms)", m.propagation.p50_ms),
+        ("propagation p99 (ms)", m.propagation.p99_ms),
+        ("worst fresh-read staleness (s)", m.fresh_read_staleness.max_ms / 1000.0),
+        ("stale shown fresh (store-s)", m.staleness.shown_fresh_while_stale_s),
+        ("hidden within bound (store-s)", m.staleness.hidden_while_within_bound_s),
+        ("reads hidden", m.reads_hidden as f64),
+        ("till sales refused", m.till_sales_refused as f64),
+        ("messages", m.messages as f64),
+    ]
+}
+
+fn format_interval((mean, half): (f64, f64)) -> String {
+    let digits = if mean.abs() >= 100.0 { 0 } else { 2 };
+    format!("{mean:.digits$} ± {half:.digits$}")
+}
+
+pub fn run(args: Args) -> u8 {
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let Ok(pool) = rayon::ThreadPoolBuilder::new().num_threads(jobs).build() else {
+        eprintln!("error: cannot start {jobs} threads");
+        return exit::BAD_INPUT as u8;
+    };
+    let seeds: Vec<u64> = (args.seeds.first..=args.seeds.last).collect();
+    let mut per_design: Vec<(String, scenarios::Scenario, Vec<SeedResult>)> = Vec::new();
+    for design in &args.designs {
+        let scenario = match source::load(&args.scenario, Some(design), &args.overrides) {
+            Ok(s) => s,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return exit::BAD_INPUT as u8;
+            }
+        };
+        eprintln!("{design}: {} seeds", seeds.len());
+        let template = crate::scenario::Args { scenario: args.scenario.clone(), seed: 0, design: Some(design.clone()), overrides: args.overrides.clone(), out: None };
+        let results = run_seeds(&pool, &scenario, &template, &seeds);
+        per_design.push((design.clone(), scenario, results));
+    }
+    let scenario_name = per_design.first().map(|(_, s, _)| s.name.clone()).unwrap_or_default();
+    let workload_s = per_design.first().map_or(1.0, |(_, s, _)| s.run.duration_s as f64);
+    let month_factor = 30.0 * 86_400.0 / workload_s;
+    let mut md = format!(
+        "# {scenario_name}: {} on seeds {}..{}\n\nProduced by `cargo xtask compare {} --designs {} --seeds {}..{}`. Every design ran on the same seeds: the same till and online workload and the same faults. Values are means with a 95% interval across seeds.\n\n",
+        args.designs.join(", "),
+        args.seeds.first,
+        args.seeds.last,
+        args.scenario,
+        args.designs.join(","),
+        args.seeds.first,
+        args.seeds.last
+    );
+    // Verdicts.
+    md.push_str("## Invariants: seeds that broke each\n\n| design | seeds | ");
+    let invariants = sim::checkers::INVARIANTS;
+    md.push_str(&invariants.join(" | "));
+    md.push_str(" |\n|---|---|");
+    md.push_str(&"---|".repeat(invariants.len()));
+    md.push('\n');
+    for (design, _, results) in &per_design {
+        let mut broken: BTreeMap<&str, usize> = BTreeMap::new();
+        for r in results {
+            for name in r.row.verdict.split('+').filter(|n| *n != "held") {
+                *broken.entry(invariants.iter().copied().find(|i| *i == name).unwrap_or("harness_bug")).or_default() += 1;
+            }
+        }
+        let cells: Vec<String> = invariants.iter().map(|i| broken.get(i).copied().unwrap_or(0).to_string()).collect();
+        md.push_str(&format!("| {design} | {} | {} |\n", results.len(), cells.join(" | ")));
+    }
+    // Metrics.
+    md.push_str("\n## Metrics per run (mean ± 95% interval)\n\n| metric | ");
+    md.push_str(&args.designs.join(" | "));
+    md.push_str(" |\n|---|");
+    md.push_str(&"---|".repeat(args.designs.len()));
+    md.push('\n');
+    let metrics_of = |results: &[SeedResult]| -> Vec<Metrics> { results.iter().filter_map(|r| r.metrics.clone()).collect() };
+    let labels: Vec<&str> = per_design.first().and_then(|(_, _, r)| metrics_of(r).first().map(|m| compared(m).into_iter().map(|(l, _)| l).collect())).unwrap_or_default();
+    for (i, label) in labels.iter().enumerate() {
+        let cells: Vec<String> = per_design
+            .iter()
+            .map(|(_, _, results)| format_interval(mean_interval(&metrics_of(results).iter().map(|m| compared(m)[i].1).collect::<Vec<_>>())))
+            .collect();
+        md.push_str(&format!("| {label} | {} |\n", cells.join(" | ")));
+    }
+    // Cost.
+    md.push_str(&format!(
+        "\n## Cost estimate, scaled to a month of this chain\n\nUnit prices (flags): host ${}/month, transfer ${}/GB, ${} per million messages, storage ${}/GB-month, relay and consumer CPU ${}/hour. Messages and bytes are those the simulation sent (bytes estimated at 64 per request plus 256 per row), storage is what the brokers held at the end of the run, kept for a month.\n\n| design | hosts | messages/month | GB sent/month | broker GB | relay+consumer CPU h/month | $/month |\n|---|---|---|---|---|---|---|\n",
+        args.host_month_usd, args.gb_transfer_usd, args.million_messages_usd, args.gb_month_usd, args.cpu_hour_usd
+    ));
+    for (design, _, results) in &per_design {
+        let ms = metrics_of(results);
+        let mean = |f: &dyn Fn(&Metrics) -> f64| mean_interval(&ms.iter().map(f).collect::<Vec<_>>()).0;
+        let hosts = mean(&|m| m.hosts as f64);
+        let messages = mean(&|m| m.messages as f64) * month_factor;
+        let gb = mean(&|m| m.bytes as f64) * month_factor / 1e9;
+        let storage_gb = mean(&|m| m.broker_records as f64) * 256.0 * month_factor / 1e9;
+        let cpu_h = mean(&|m| ["relay", "consumer", "mirror"].iter().map(|r| m.busy_s_total.get(*r).copied().unwrap_or(0.0)).sum::<f64>()) * month_factor / 3600.0;
+        let dollars = hosts * args.host_month_usd
+            + gb * args.gb_transfer_usd
+            + messages / 1e6 * args.million_messages_usd
+            + storage_gb * args.gb_month_usd
+            + cpu_h * args.cpu_hour_usd;
+        md.push_str(&format!("| {design} | {hosts:.0} | {:.0} M | {gb:.1} | {storage_gb:.1} | {cpu_h:.1} | {dollars:.0} |\n", messages / 1e6));
+    }
+    let root = args.out.clone().unwrap_or_else(|| source::workspace_root().join("results"));
+    let dir = root.join(&scenario_name).join("compare");
+    if let Err(error) = std::fs::create_dir_all(&dir).and_then(|_| sim::artefacts::write_whole(&dir.join("summary.md"), md.as_bytes())) {
+        eprintln!("error: cannot write {}: {error}", dir.display());
+        return exit::BAD_INPUT as u8;
+    }
+    println!("{md}");
+    println!("written: {}", dir.join("summary.md").display());
+    exit::HELD as u8
+}
