@@ -2,6 +2,7 @@
 //! subcommand lives in its own module.
 
 mod bench;
+mod compare;
 mod detect;
 mod list;
 mod scenario;
@@ -28,6 +29,8 @@ enum Command {
     Scenario(scenario::Args),
     /// Run one scenario over many seeds in parallel; report failing seeds with their replay commands.
     Sweep(sweep::Args),
+    /// Several designs on the same scenario and seeds: verdicts, metrics with 95% intervals, monthly cost.
+    Compare(compare::Args),
     /// The detection table: every risky design preset on the scenario that exposes it, and recommended beside it.
     Detect(detect::Args),
     /// Whole-run benchmark table from a release build: events, wall time, events/s, sim/wall, peak RSS, cost per event against a bare event loop.
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Scenario(args) => scenario::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Compare(args) => compare::run(args),
         Command::Detect(args) => detect::run(args),
         Command::Bench(args) => bench::run(args),
         Command::BenchOne(args) => bench::run_one(args),
