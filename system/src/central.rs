@@ -346,8 +346,7 @@ impl Node for Central {
 
     fn cost(&self, input: &Input) -> (Op, u32) {
         match input {
-            Input::Message { msg: msg @ (Msg::Apply { .. } | Msg::SnapshotRows { .. }), .. } => (Op::CentralApply, msg.units()),
-            Input::Message { msg: Msg::Replicate { events, .. }, .. } => (Op::CentralApply, events.len().max(1) as u32),
+            Input::Message { msg: msg @ (Msg::Apply { .. } | Msg::SnapshotRows { .. } | Msg::Replicate { .. }), .. } => (Op::CentralApply, msg.units()),
             Input::Message { msg: Msg::ReadStock { .. }, .. } => (Op::CentralRead, 1),
             _ => (Op::Free, 1),
         }

@@ -148,17 +148,23 @@ pub enum Msg {
 }
 
 impl Msg {
-    /// Units of work the message brings its receiver (rows, records or events), at least 1.
-    pub fn units(&self) -> u32 {
-        let n = match self {
+    /// Rows, records or events the message carries (0 for a control message).
+    pub fn items(&self) -> usize {
+        match self {
             Msg::LogRows { rows, .. } => rows.len(),
             Msg::Produce { records, .. } => records.len(),
             Msg::Fetched { records, .. } => records.len(),
             Msg::Apply { events, .. } => events.len(),
+            Msg::Replicate { events, .. } => events.len(),
             Msg::SnapshotRows { rows } => rows.len(),
-            _ => 1,
-        };
-        n.max(1).min(u32::MAX as usize) as u32
+            Msg::Writeset { rows, .. } => *rows as usize,
+            _ => 0,
+        }
+    }
+
+    /// Units of work the message brings its receiver (rows, records or events), at least 1.
+    pub fn units(&self) -> u32 {
+        self.items().clamp(1, u32::MAX as usize) as u32
     }
 
     /// Estimated bytes on the wire: a 64-byte request header plus 256 bytes per
@@ -166,16 +172,6 @@ impl Msg {
     /// Kafka record overhead is a few hundred bytes). An estimate for cost
     /// figures, not a protocol.
     pub fn wire_bytes(&self) -> u64 {
-        let items = match self {
-            Msg::LogRows { rows, .. } => rows.len(),
-            Msg::Produce { records, .. } => records.len(),
-            Msg::Fetched { records, .. } => records.len(),
-            Msg::Apply { events, .. } => events.len(),
-            Msg::SnapshotRows { rows } => rows.len(),
-            Msg::Replicate { events, .. } => events.len(),
-            Msg::Writeset { rows, .. } => *rows as usize,
-            _ => 0,
-        };
-        64 + 256 * items as u64
+        64 + 256 * self.items() as u64
     }
 }

@@ -49,12 +49,8 @@ pub fn run_one(args: OneArgs) -> u8 {
         println!("{events} {wall_s} 0 {}", peak_rss_kib());
         return 0;
     }
-    let scenario = match source::load(&args.scenario, None, &[]) {
-        Ok(s) => s,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return exit::BAD_INPUT as u8;
-        }
+    let Some(scenario) = source::load_or_report(&args.scenario, None, &[]) else {
+        return exit::BAD_INPUT as u8;
     };
     let (run, wall_s) = timed(|| sim::simulate(&scenario, args.seed));
     println!("{} {wall_s} {} {}", run.outcome.events, run.outcome.end_us as f64 / 1e6, peak_rss_kib());

@@ -94,12 +94,8 @@ pub fn run(args: Args) -> u8 {
     let seeds: Vec<u64> = (args.seeds.first..=args.seeds.last).collect();
     let mut per_design: Vec<(String, scenarios::Scenario, Vec<SeedResult>)> = Vec::new();
     for design in &args.designs {
-        let scenario = match source::load(&args.scenario, Some(design), &args.overrides) {
-            Ok(s) => s,
-            Err(message) => {
-                eprintln!("error: {message}");
-                return exit::BAD_INPUT as u8;
-            }
+        let Some(scenario) = source::load_or_report(&args.scenario, Some(design), &args.overrides) else {
+            return exit::BAD_INPUT as u8;
         };
         eprintln!("{design}: {} seeds", seeds.len());
         let template = crate::scenario::Args { scenario: args.scenario.clone(), seed: 0, design: Some(design.clone()), overrides: args.overrides.clone(), out: None };

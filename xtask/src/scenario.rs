@@ -49,12 +49,8 @@ pub fn replay_command(args: &Args) -> String {
 }
 
 pub fn run(args: Args) -> u8 {
-    let scenario = match source::load(&args.scenario, args.design.as_deref(), &args.overrides) {
-        Ok(scenario) => scenario,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return exit::BAD_INPUT as u8;
-        }
+    let Some(scenario) = source::load_or_report(&args.scenario, args.design.as_deref(), &args.overrides) else {
+        return exit::BAD_INPUT as u8;
     };
     let root = args.out.clone().unwrap_or_else(|| source::workspace_root().join("results"));
     let dir = match sim::artefacts::run_dir(&root, &scenario.name, &scenario.design.name, args.seed) {

@@ -36,3 +36,8 @@ pub fn load(name_or_path: &str, design: Option<&str>, overrides: &[String]) -> R
     let design = design.map(resolve_design).transpose()?;
     scenarios::load_with_design(&path, design.as_deref(), overrides).map_err(|e| e.to_string())
 }
+
+/// As [`load`], printing the error: bad input is exit code 2 for the caller.
+pub fn load_or_report(name_or_path: &str, design: Option<&str>, overrides: &[String]) -> Option<Scenario> {
+    load(name_or_path, design, overrides).map_err(|message| eprintln!("error: {message}")).ok()
+}

@@ -130,12 +130,8 @@ struct SweepSummary {
 }
 
 pub fn run(args: Args) -> u8 {
-    let scenario = match source::load(&args.scenario, args.design.as_deref(), &args.overrides) {
-        Ok(scenario) => scenario,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return exit::BAD_INPUT as u8;
-        }
+    let Some(scenario) = source::load_or_report(&args.scenario, args.design.as_deref(), &args.overrides) else {
+        return exit::BAD_INPUT as u8;
     };
     let shard = args.shard.or_else(shard_from_ci);
     let seeds: Vec<u64> =
