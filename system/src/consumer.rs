@@ -15,7 +15,7 @@
 
 use crate::Micros;
 use crate::message::{BrokerRecord, Msg, NodeId, Payload};
-use crate::node::{Ctx, Input, Node, Op, Timer};
+use crate::node::{Ctx, Input, Node, Op, Reconnect, Timer};
 use std::collections::BTreeMap;
 
 /// Where fetched batches go.
@@ -76,6 +76,7 @@ pub struct Consumer {
     handing: Option<Handing>,
     /// The connection to the sink reset while a batch was on its way: send it again.
     resend: bool,
+    reconnect: Reconnect,
     next_request_id: u64,
     /// Records fetched so far (metrics).
     pub records_fetched: u64,
@@ -91,6 +92,7 @@ impl Consumer {
             fetching: None,
             handing: None,
             resend: false,
+            reconnect: Reconnect::default(),
             next_request_id: 0,
             records_fetched: 0,
         }
@@ -260,6 +262,7 @@ impl Node for Consumer {
                 ctx.set_timer_after(interval_us, Timer::AutoCommit);
             }
             Timer::Reconnect => {
+                self.reconnect.clear();
                 if self.generation.is_none() {
                     // The join may have been lost with the connection.
                     ctx.send(self.config.broker, Msg::JoinGroup);
@@ -288,10 +291,11 @@ impl Node for Consumer {
         if peer == self.sink_node() && self.handing.is_some() {
             self.resend = true;
         }
-        ctx.set_timer_after(self.config.reconnect_backoff_us, Timer::Reconnect);
+        self.reconnect.arm(ctx, self.config.reconnect_backoff_us);
     }
 
     fn crash(&mut self, _now_us: Micros) {
+        self.reconnect.clear();
         self.forget_group();
         self.handing = None;
         self.resend = false;

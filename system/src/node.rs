@@ -171,3 +171,26 @@ pub trait Node {
         }
     }
 }
+
+/// At most one reconnect timer at a time: every message lost with a reset
+/// connection reports it, but the node retries once per backoff (else each
+/// retry's own losses would multiply the retries).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reconnect {
+    pending: bool,
+}
+
+impl Reconnect {
+    /// Schedules `Timer::Reconnect` after `backoff_us` unless one is pending.
+    pub fn arm(&mut self, ctx: &mut Ctx, backoff_us: Micros) {
+        if !self.pending {
+            self.pending = true;
+            ctx.set_timer_after(backoff_us, Timer::Reconnect);
+        }
+    }
+
+    /// The timer fired (or the node crashed and lost it).
+    pub fn clear(&mut self) {
+        self.pending = false;
+    }
+}

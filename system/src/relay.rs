@@ -11,7 +11,7 @@
 
 use crate::Micros;
 use crate::message::{Msg, NodeId, OutboxRow, Payload};
-use crate::node::{Ctx, Input, Node, Op, Timer};
+use crate::node::{Ctx, Input, Node, Op, Reconnect, Timer};
 use crate::producer::{Producer, ProducerConfig};
 use std::collections::VecDeque;
 
@@ -48,6 +48,7 @@ pub struct Relay {
     acked_lsn: u64,
     /// Whether the binlog stream is open.
     subscribed: bool,
+    reconnect: Reconnect,
 }
 
 impl Relay {
@@ -63,6 +64,7 @@ impl Relay {
             read_lsn: 0,
             acked_lsn: 0,
             subscribed: false,
+            reconnect: Reconnect::default(),
         }
     }
 
@@ -83,6 +85,7 @@ impl Relay {
     }
 
     fn forget_volatile(&mut self) {
+        self.reconnect.clear();
         self.producer.clear();
         self.unacknowledged.clear();
         self.subscribed = false;
@@ -163,6 +166,7 @@ impl Node for Relay {
                 }
             }
             Timer::Reconnect => {
+                self.reconnect.clear();
                 if !self.subscribed {
                     self.subscribe(ctx);
                 }
@@ -178,7 +182,7 @@ impl Node for Relay {
         } else if peer == self.config.store {
             self.subscribed = false;
         }
-        ctx.set_timer_after(self.config.reconnect_backoff_us, Timer::Reconnect);
+        self.reconnect.arm(ctx, self.config.reconnect_backoff_us);
     }
 
     fn crash(&mut self, _now_us: Micros) {

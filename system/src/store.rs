@@ -17,7 +17,7 @@
 
 use crate::history::{Kind, Record};
 use crate::message::{Msg, NodeId, OutboxRow, Payload, StockEvent};
-use crate::node::{Ctx, Input, Node, Op, Timer};
+use crate::node::{Ctx, Input, Node, Op, Reconnect, Timer};
 use crate::producer::{Producer, ProducerConfig};
 use crate::workload::{Intent, Line, TillWorkload};
 use crate::Micros;
@@ -99,6 +99,7 @@ pub struct Store {
     stream: Option<(NodeId, u64)>,
     /// Volatile: the dual-writing app's producer.
     producer: Option<Producer>,
+    reconnect: Reconnect,
     sync: SyncState,
     /// Till lines that found the shelf empty (lost local sales), for metrics.
     pub lines_lost: u64,
@@ -119,6 +120,7 @@ impl Store {
             workload,
             stream: None,
             producer,
+            reconnect: Reconnect::default(),
             sync: SyncState::default(),
             lines_lost: 0,
             sales_refused: 0,
@@ -455,6 +457,7 @@ impl Node for Store {
                 }
             }
             Timer::Reconnect => {
+                self.reconnect.clear();
                 if let Some(producer) = &mut self.producer {
                     producer.publish(ctx);
                 }
@@ -477,12 +480,13 @@ impl Node for Store {
         if let Some(producer) = self.producer.as_mut().filter(|p| p.broker() == peer) {
             // The app knows this send failed: it will send it again.
             producer.disconnected();
-            ctx.set_timer_after(self.config.reconnect_backoff_us, Timer::Reconnect);
+            self.reconnect.arm(ctx, self.config.reconnect_backoff_us);
         }
     }
 
     fn crash(&mut self, _now_us: Micros) {
         self.stream = None;
+        self.reconnect.clear();
         // What the app had committed but not yet published is gone with it.
         if let Some(producer) = &mut self.producer {
             producer.clear();
