@@ -23,6 +23,10 @@ pub struct Args {
     /// Override any scenario field, for every design, e.g. `--set chain.stores=50`. Repeatable.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
+    /// Sweep one parameter: every design runs with each value, e.g.
+    /// `--vary design.heartbeat_interval_s=1,5,30`; the tables get one column per design and value.
+    #[arg(long, value_name = "KEY=V1,V2,...", value_parser = parse_vary)]
+    pub vary: Option<Vary>,
     /// Parallel simulations (default: every core).
     #[arg(long)]
     pub jobs: Option<usize>,
@@ -44,6 +48,60 @@ pub struct Args {
     /// Price of one CPU hour of relay and consumer work, in dollars.
     #[arg(long, default_value_t = 0.04)]
     pub cpu_hour_usd: f64,
+}
+
+impl Args {
+    /// A comparison of one sweep's design across the values of `vary` (what `sweep --vary` runs).
+    pub fn varying(sweep: &crate::sweep::Args, vary: Vary) -> Args {
+        Args {
+            scenario: sweep.scenario.clone(),
+            designs: sweep.design.iter().cloned().collect(),
+            seeds: sweep.seeds,
+            overrides: sweep.overrides.clone(),
+            vary: Some(vary),
+            jobs: sweep.jobs,
+            out: sweep.out.clone(),
+            host_month_usd: 70.0,
+            gb_transfer_usd: 0.02,
+            million_messages_usd: 0.40,
+            gb_month_usd: 0.10,
+            cpu_hour_usd: 0.04,
+        }
+    }
+}
+
+/// One parameter and the values it takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vary {
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+pub fn parse_vary(text: &str) -> Result<Vary, String> {
+    let (key, values) = text.split_once('=').ok_or_else(|| format!("{text:?}: allowed is KEY=V1,V2,..., e.g. design.partitions=6,12,24"))?;
+    let values: Vec<String> = values.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
+    if key.trim().is_empty() || values.is_empty() {
+        return Err(format!("{text:?}: allowed is KEY=V1,V2,..., e.g. design.partitions=6,12,24"));
+    }
+    Ok(Vary { key: key.trim().to_string(), values })
+}
+
+/// The variants compared: each design (the scenario's own when none is named),
+/// with each value of the varied parameter.
+fn variants(designs: &[String], vary: Option<&Vary>) -> Vec<(String, String, Vec<String>)> {
+    let own = [String::new()];
+    let designs = if designs.is_empty() { &own[..] } else { designs };
+    designs
+        .iter()
+        .flat_map(|design| match vary {
+            None => vec![(design.clone(), design.clone(), Vec::new())],
+            Some(v) => v
+                .values
+                .iter()
+                .map(|value| (format!("{design} {}={value}", v.key).trim().to_string(), design.clone(), vec![format!("{}={value}", v.key)]))
+                .collect(),
+        })
+        .collect()
 }
 
 /// Mean and half-width of a 95% interval (Student's t for small samples).
@@ -93,27 +151,32 @@ pub fn run(args: Args) -> u8 {
     };
     let seeds: Vec<u64> = (args.seeds.first..=args.seeds.last).collect();
     let mut per_design: Vec<(String, scenarios::Scenario, Vec<SeedResult>)> = Vec::new();
-    for design in &args.designs {
-        let Some(scenario) = source::load_or_report(&args.scenario, Some(design), &args.overrides) else {
+    for (label, design, extra) in variants(&args.designs, args.vary.as_ref()) {
+        let overrides = [args.overrides.clone(), extra].concat();
+        let preset = (!design.is_empty()).then_some(design.as_str());
+        let Some(scenario) = source::load_or_report(&args.scenario, preset, &overrides) else {
             return exit::BAD_INPUT as u8;
         };
-        eprintln!("{design}: {} seeds", seeds.len());
-        let template = crate::scenario::Args { scenario: args.scenario.clone(), seed: 0, design: Some(design.clone()), overrides: args.overrides.clone(), out: None };
+        eprintln!("{label}: {} seeds", seeds.len());
+        let template =
+            crate::scenario::Args { scenario: args.scenario.clone(), seed: 0, design: preset.map(String::from), overrides, out: None };
         let results = run_seeds(&pool, &scenario, &template, &seeds);
-        per_design.push((design.clone(), scenario, results));
+        per_design.push((label, scenario, results));
     }
+    let columns: Vec<String> = per_design.iter().map(|(label, _, _)| label.clone()).collect();
     let scenario_name = per_design.first().map(|(_, s, _)| s.name.clone()).unwrap_or_default();
     let workload_s = per_design.first().map_or(1.0, |(_, s, _)| s.run.duration_s as f64);
     let month_factor = 30.0 * 86_400.0 / workload_s;
     let mut md = format!(
-        "# {scenario_name}: {} on seeds {}..{}\n\nProduced by `cargo xtask compare {} --designs {} --seeds {}..{}`. Every design ran on the same seeds: the same till and online workload and the same faults. Values are means with a 95% interval across seeds.\n\n",
-        args.designs.join(", "),
+        "# {scenario_name}: {} on seeds {}..{}\n\nProduced by `cargo xtask compare {} --designs {} --seeds {}..{}{}`. Every design ran on the same seeds: the same till and online workload and the same faults. Values are means with a 95% interval across seeds.\n\n",
+        columns.join(", "),
         args.seeds.first,
         args.seeds.last,
         args.scenario,
         args.designs.join(","),
         args.seeds.first,
-        args.seeds.last
+        args.seeds.last,
+        args.vary.as_ref().map_or(String::new(), |v| format!(" --vary {}={}", v.key, v.values.join(",")))
     );
     // Verdicts.
     md.push_str("## Invariants: seeds that broke each\n\n| design | seeds | ");
@@ -134,9 +197,9 @@ pub fn run(args: Args) -> u8 {
     }
     // Metrics.
     md.push_str("\n## Metrics per run (mean ± 95% interval)\n\n| metric | ");
-    md.push_str(&args.designs.join(" | "));
+    md.push_str(&columns.join(" | "));
     md.push_str(" |\n|---|");
-    md.push_str(&"---|".repeat(args.designs.len()));
+    md.push_str(&"---|".repeat(columns.len()));
     md.push('\n');
     let metrics_of = |results: &[SeedResult]| -> Vec<Metrics> { results.iter().filter_map(|r| r.metrics.clone()).collect() };
     let labels: Vec<&str> = per_design.first().and_then(|(_, _, r)| metrics_of(r).first().map(|m| compared(m).into_iter().map(|(l, _)| l).collect())).unwrap_or_default();

@@ -32,6 +32,11 @@ pub struct Args {
     /// Override any scenario field by its dotted path, e.g. `--set chain.stores=3`. Repeatable.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
+    /// Sweep one parameter too: the seeds run once per value (e.g.
+    /// `--vary design.heartbeat_interval_s=1,5,30`), and the metrics are
+    /// tabled against it as `cargo xtask compare` does.
+    #[arg(long, value_name = "KEY=V1,V2,...", value_parser = crate::compare::parse_vary)]
+    pub vary: Option<crate::compare::Vary>,
     /// Results root (default: `results/` at the workspace root); the sweep goes to
     /// `<out>/<scenario>/<design>/sweep/`, failing seeds to `.../seed-<N>/`.
     #[arg(long, value_name = "DIR")]
@@ -130,6 +135,9 @@ struct SweepSummary {
 }
 
 pub fn run(args: Args) -> u8 {
+    if let Some(vary) = args.vary.clone() {
+        return crate::compare::run(crate::compare::Args::varying(&args, vary));
+    }
     let Some(scenario) = source::load_or_report(&args.scenario, args.design.as_deref(), &args.overrides) else {
         return exit::BAD_INPUT as u8;
     };
