@@ -5,6 +5,7 @@ mod bench;
 mod compare;
 mod detect;
 mod list;
+mod report;
 mod scenario;
 mod source;
 mod sweep;
@@ -38,6 +39,8 @@ enum Command {
     /// Internal: one measured run (what `bench` spawns, one process each).
     #[command(hide = true)]
     BenchOne(bench::OneArgs),
+    /// Render a run's reports (report.html, summary.md, latency/staleness .hgrm and .hlog) again from its folder alone.
+    Report(report::Args),
     /// List the built-in scenarios and the question each one asks, and the design presets.
     List,
 }
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         Command::Detect(args) => detect::run(args),
         Command::Bench(args) => bench::run(args),
         Command::BenchOne(args) => bench::run_one(args),
+        Command::Report(args) => report::run(args),
         Command::List => list::run(),
     };
     ExitCode::from(code)

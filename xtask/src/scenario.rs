@@ -92,6 +92,10 @@ pub fn run(args: Args) -> u8 {
         eprintln!("error: cannot write {}: {error}", dir.display());
         return exit::BAD_INPUT as u8;
     }
+    if let Err(message) = reports::render_run(&dir) {
+        eprintln!("error: report: {message}");
+        return exit::BAD_INPUT as u8;
+    }
     println!("replay: {replay}");
     summary.exit_code as u8
 }

@@ -4,5 +4,6 @@
 
 mod checkers;
 mod faults;
+mod history;
 mod runs;
 mod detection;

@@ -156,3 +156,27 @@ fn a_shard_takes_its_share_of_the_seeds() {
     let seeds: Vec<&str> = rows.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
     assert_eq!(seeds, ["1", "4"]);
 }
+
+#[test]
+fn report_renders_a_runs_reports_again_byte_for_byte() {
+    // Goal: `scenario` writes the reports beside the artefacts, and `report
+    // DIR` renders the same bytes from the folder alone. Method: run a short
+    // scenario, keep the report files, delete them, run `report DIR`, compare;
+    // then point `report` at a folder that holds no run (exit 2).
+    let root = temp_dir("report");
+    let out = xtask(&[&["scenario", "baseline", "--seed", "2", "--out", root.to_str().unwrap()], &SHORT[..]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let dir = root.join("baseline").join("recommended").join("seed-2");
+    let names = ["report.html", "summary.md", "latency.hgrm", "latency.hlog", "staleness.hgrm", "staleness.hlog"];
+    let before: Vec<Vec<u8>> = names.iter().map(|n| std::fs::read(dir.join(n)).unwrap_or_else(|e| panic!("{n}: {e}"))).collect();
+    for name in names {
+        std::fs::remove_file(dir.join(name)).unwrap();
+    }
+    let out = xtask(&["report", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let after: Vec<Vec<u8>> = names.iter().map(|n| std::fs::read(dir.join(n)).unwrap()).collect();
+    assert!(before == after, "regenerated reports differ");
+    let out = xtask(&["report", root.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("summary.json"));
+}

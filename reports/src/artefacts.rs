@@ -1,0 +1,46 @@
+//! A run's folder read back: `summary.json`, `scenario.toml`, `events.csv` and
+//! (when the run wrote one) `timeseries.csv`. Nothing here runs a simulation.
+
+use crate::timeseries::{self, Reading};
+use scenarios::Scenario;
+use sim::summary::Summary;
+use std::path::Path;
+use system::history::Record;
+
+/// Everything a report is rendered from.
+#[derive(Debug)]
+pub struct RunArtefacts {
+    pub summary: Summary,
+    /// The scenario fully resolved, as the run wrote it.
+    pub scenario: Scenario,
+    /// `events.csv` as records.
+    pub history: Vec<Record>,
+    /// `timeseries.csv`, absent in runs written before it existed.
+    pub timeseries: Option<Vec<Reading>>,
+}
+
+/// Reads the artefacts of the run in `dir`.
+pub fn read(dir: &Path) -> Result<RunArtefacts, String> {
+    let summary = crate::read_summary(dir)?;
+    let scenario = read_scenario(dir)?;
+    let layout = sim::history::layout(&scenario);
+    let events = read_bytes(&dir.join("events.csv"))?;
+    let history = sim::history::from_csv(&events, &layout).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let timeseries_path = dir.join("timeseries.csv");
+    let timeseries = if timeseries_path.exists() {
+        let text = String::from_utf8(read_bytes(&timeseries_path)?).map_err(|_| format!("{}: not UTF-8", timeseries_path.display()))?;
+        Some(timeseries::parse(&text).map_err(|e| format!("{}: {e}", timeseries_path.display()))?)
+    } else {
+        None
+    };
+    Ok(RunArtefacts { summary, scenario, history, timeseries })
+}
+
+/// The run's `scenario.toml`, loaded as strictly as any scenario file.
+fn read_scenario(dir: &Path) -> Result<Scenario, String> {
+    scenarios::load(&dir.join("scenario.toml"), &[]).map_err(|e| e.to_string())
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))
+}

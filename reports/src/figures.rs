@@ -1,0 +1,48 @@
+//! Figures recomputed from the history (`events.csv`) with the same functions
+//! the run used for `summary.json`: propagation latencies, the staleness of
+//! each read shown fresh, and which stores central hid.
+
+use sim::checkers::per_key;
+use sim::staleness::read_staleness_us;
+use std::collections::BTreeSet;
+use system::Micros;
+use system::history::{Kind, Record};
+
+/// What the report plots and counts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    /// Store commit to central apply, microseconds, one per reached commit (`docs/history.md`).
+    pub propagation_us: Vec<Micros>,
+    /// Each read shown fresh as (time, staleness), microseconds, in time order (`docs/invariants.md`).
+    pub fresh_reads: Vec<(Micros, Micros)>,
+    /// Stores central hid at least once.
+    pub stores_hidden: BTreeSet<u32>,
+}
+
+impl Figures {
+    /// The staleness values of the reads shown fresh.
+    pub fn fresh_staleness_us(&self) -> Vec<Micros> {
+        self.fresh_reads.iter().map(|&(_, s)| s).collect()
+    }
+}
+
+/// Computes the figures from `history`.
+pub fn of(history: &[Record]) -> Figures {
+    let (propagation_us, _) = sim::metrics::propagation_us(history);
+    Figures { propagation_us, fresh_reads: fresh_reads(history), stores_hidden: stores_hidden(history) }
+}
+
+fn fresh_reads(history: &[Record]) -> Vec<(Micros, Micros)> {
+    let mut reads = Vec::new();
+    for rows in per_key(history).values() {
+        for read in rows.reads.iter().filter(|r| r.detail == "fresh") {
+            reads.push((read.t_us, read_staleness_us(&rows.commits, read).0));
+        }
+    }
+    reads.sort_unstable();
+    reads
+}
+
+fn stores_hidden(history: &[Record]) -> BTreeSet<u32> {
+    history.iter().filter(|r| r.kind == Kind::Stale).filter_map(|r| r.store).collect()
+}
