@@ -21,7 +21,8 @@ pub fn fault_bands(summary: &Summary) -> Vec<Band> {
 /// name with the exact maximum (`max_ms`, as summary.json has it). The last step (quantile 1, the maximum, which a 1/(1-p) axis cannot
 /// place) is drawn where the largest of n values sits, at 1 - 1/n (or at the
 /// previous step if that is further right).
-fn percentile_series(name: &str, h: &Histogram<u64>, max_ms: f64) -> Series {
+/// One percentile line from a histogram of microseconds (the maximum drawn at 1 - 1/n).
+pub fn percentile_series(name: &str, h: &Histogram<u64>, max_ms: f64) -> Series {
     let top = 1.0 - 1.0 / h.len().max(1) as f64;
     let mut points: Vec<(f64, f64)> = Vec::new();
     for (v, q, _) in hgrm::percentile_steps(h) {

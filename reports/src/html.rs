@@ -28,7 +28,8 @@ pub struct Page<'a> {
     pub charts: &'a Charts,
 }
 
-const STYLE: &str = "\
+/// The page's stylesheet (shared with the comparison page).
+pub const STYLE: &str = "\
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#222;max-width:980px;margin:24px auto;padding:0 16px;line-height:1.45}\
 h1{font-size:24px;margin:0 0 4px}h3{font-size:15px;margin:16px 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}\
 .question{color:#555;margin:0 0 16px}.verdict{border-radius:6px;padding:12px 16px;border-left:6px solid}\
@@ -185,5 +186,32 @@ fn grid(rows: &[Vec<String>]) -> String {
         let _ = writeln!(out, "<tr>{cells}</tr>");
     }
     out.push_str("</table></div>\n");
+    out
+}
+
+/// A comparison page: a plain-words verdict per design, charts, then titled tables.
+pub fn comparison(title: &str, intro: &str, verdicts: &[(bool, String)], charts: &[String], tables: &[(String, Vec<Vec<String>>)], footer: &str) -> String {
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>shelfcheck: {t}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>shelfcheck: {t}</h1>\n<p class=\"question\">{i}</p>\n",
+        t = escape(title),
+        i = escape(intro)
+    );
+    let class = if verdicts.iter().all(|(held, _)| *held) { "held" } else { "stuck" };
+    let _ = writeln!(out, "<div class=\"verdict {class}\"><ul>");
+    for (held, line) in verdicts {
+        let mark = if *held { "ok" } else { "bad" };
+        let _ = writeln!(out, "<li class=\"{mark}\">{}</li>", escape(line));
+    }
+    out.push_str("</ul></div>\n");
+    for chart in charts {
+        out.push_str(chart);
+        out.push('\n');
+    }
+    for (heading, rows) in tables {
+        let _ = write!(out, "<h2>{}</h2>\n{}", escape(heading), crate::table::html_columns(rows));
+    }
+    let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(footer));
+    out.push_str("</body>\n</html>\n");
     out
 }

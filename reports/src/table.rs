@@ -43,3 +43,25 @@ pub fn markdown_columns(rows: &[Vec<String>]) -> String {
     }
     out
 }
+
+/// A table with a header row as HTML (cells escaped; numbers right-aligned).
+pub fn html_columns(rows: &[Vec<String>]) -> String {
+    let numeric = |v: &str| !v.is_empty() && v.trim_start_matches('-').chars().all(|ch| ch.is_ascii_digit() || ",.± ".contains(ch));
+    let mut out = String::from("<div class=\"scroll\"><table class=\"grid\">\n");
+    for (i, row) in rows.iter().enumerate() {
+        out.push_str("<tr>");
+        for cell in row {
+            let text = crate::svg::escape(cell);
+            if i == 0 {
+                out.push_str(&format!("<th>{text}</th>"));
+            } else if numeric(cell) {
+                out.push_str(&format!("<td class=\"num\">{text}</td>"));
+            } else {
+                out.push_str(&format!("<td>{text}</td>"));
+            }
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table></div>\n");
+    out
+}

@@ -1,7 +1,8 @@
 //! `cargo xtask compare`: several designs on the same scenario and seeds (same
 //! workload, same faults: common random numbers), each metric as a mean with
 //! a 95% interval across seeds, violation counts, and a monthly cost estimate.
-//! Writes `compare/summary.md` (and the charts' data) under the results root.
+//! Writes `compare/summary.md` and `compare/report.html` (overlaid percentile
+//! plots of every design's seeds merged) under the results root.
 
 use crate::source;
 use crate::sweep::{SeedRange, SeedResult, run_seeds};
@@ -160,62 +161,55 @@ pub fn run(args: Args) -> u8 {
         eprintln!("{label}: {} seeds", seeds.len());
         let template =
             crate::scenario::Args { scenario: args.scenario.clone(), seed: 0, design: preset.map(String::from), overrides, out: None };
-        let results = run_seeds(&pool, &scenario, &template, &seeds);
+        let results = run_seeds(&pool, &scenario, &template, &seeds, true);
         per_design.push((label, scenario, results));
     }
     let columns: Vec<String> = per_design.iter().map(|(label, _, _)| label.clone()).collect();
     let scenario_name = per_design.first().map(|(_, s, _)| s.name.clone()).unwrap_or_default();
+    let question = per_design.first().map(|(_, s, _)| s.question.clone()).unwrap_or_default();
     let workload_s = per_design.first().map_or(1.0, |(_, s, _)| s.run.duration_s as f64);
     let month_factor = 30.0 * 86_400.0 / workload_s;
-    let mut md = format!(
-        "# {scenario_name}: {} on seeds {}..{}\n\nProduced by `cargo xtask compare {} --designs {} --seeds {}..{}{}`. Every design ran on the same seeds: the same till and online workload and the same faults. Values are means with a 95% interval across seeds.\n\n",
-        columns.join(", "),
-        args.seeds.first,
-        args.seeds.last,
+    let command = format!(
+        "cargo xtask compare {} --designs {} --seeds {}..{}{}",
         args.scenario,
         args.designs.join(","),
         args.seeds.first,
         args.seeds.last,
         args.vary.as_ref().map_or(String::new(), |v| format!(" --vary {}={}", v.key, v.values.join(",")))
     );
-    // Verdicts.
-    md.push_str("## Invariants: seeds that broke each\n\n| design | seeds | ");
+    let metrics_of = |results: &[SeedResult]| -> Vec<Metrics> { results.iter().filter_map(|r| r.metrics.clone()).collect() };
     let invariants = sim::checkers::INVARIANTS;
-    md.push_str(&invariants.join(" | "));
-    md.push_str(" |\n|---|---|");
-    md.push_str(&"---|".repeat(invariants.len()));
-    md.push('\n');
-    for (design, _, results) in &per_design {
+    // Verdicts: seeds that broke each invariant.
+    let mut verdict_rows = vec![[vec!["design".to_string(), "seeds".to_string()], invariants.iter().map(|i| i.to_string()).collect()].concat()];
+    let mut verdict_lines = Vec::new();
+    for (label, _, results) in &per_design {
         let mut broken: BTreeMap<&str, usize> = BTreeMap::new();
         for r in results {
             for name in r.row.verdict.split('+').filter(|n| *n != "held") {
                 *broken.entry(invariants.iter().copied().find(|i| *i == name).unwrap_or("harness_bug")).or_default() += 1;
             }
         }
-        let cells: Vec<String> = invariants.iter().map(|i| broken.get(i).copied().unwrap_or(0).to_string()).collect();
-        md.push_str(&format!("| {design} | {} | {} |\n", results.len(), cells.join(" | ")));
+        verdict_rows.push([vec![label.clone(), results.len().to_string()], invariants.iter().map(|i| broken.get(i).copied().unwrap_or(0).to_string()).collect()].concat());
+        let worst_staleness_s = metrics_of(results).iter().map(|m| m.fresh_read_staleness.max_ms / 1000.0).fold(0.0, f64::max);
+        let failing = results.iter().filter(|r| r.row.verdict != "held").count();
+        let what = if broken.is_empty() {
+            format!("held every invariant on all {} seeds", results.len())
+        } else {
+            let list: Vec<String> = broken.iter().map(|(name, n)| format!("{name} on {n}")).collect();
+            format!("failed {failing} of {} seeds (broke {})", results.len(), list.join(", "))
+        };
+        verdict_lines.push((broken.is_empty(), format!("{label} {what}; the oldest stock shown to a customer as fresh was {worst_staleness_s:.1} s old.")));
     }
-    // Metrics.
-    md.push_str("\n## Metrics per run (mean ± 95% interval)\n\n| metric | ");
-    md.push_str(&columns.join(" | "));
-    md.push_str(" |\n|---|");
-    md.push_str(&"---|".repeat(columns.len()));
-    md.push('\n');
-    let metrics_of = |results: &[SeedResult]| -> Vec<Metrics> { results.iter().filter_map(|r| r.metrics.clone()).collect() };
-    let labels: Vec<&str> = per_design.first().and_then(|(_, _, r)| metrics_of(r).first().map(|m| compared(m).into_iter().map(|(l, _)| l).collect())).unwrap_or_default();
+    // Metrics: mean ± 95% interval.
+    let labels: Vec<&str> = per_design.iter().find_map(|(_, _, r)| metrics_of(r).first().map(|m| compared(m).into_iter().map(|(l, _)| l).collect())).unwrap_or_default();
+    let mut metric_rows = vec![[vec!["metric".to_string()], columns.clone()].concat()];
     for (i, label) in labels.iter().enumerate() {
-        let cells: Vec<String> = per_design
-            .iter()
-            .map(|(_, _, results)| format_interval(mean_interval(&metrics_of(results).iter().map(|m| compared(m)[i].1).collect::<Vec<_>>())))
-            .collect();
-        md.push_str(&format!("| {label} | {} |\n", cells.join(" | ")));
+        let cells = per_design.iter().map(|(_, _, results)| format_interval(mean_interval(&metrics_of(results).iter().map(|m| compared(m)[i].1).collect::<Vec<_>>())));
+        metric_rows.push([vec![label.to_string()], cells.collect()].concat());
     }
-    // Cost.
-    md.push_str(&format!(
-        "\n## Cost estimate, scaled to a month of this chain\n\nUnit prices (flags): host ${}/month, transfer ${}/GB, ${} per million messages, storage ${}/GB-month, relay and consumer CPU ${}/hour. Messages and bytes are those the simulation sent (bytes estimated at 64 per request plus 256 per row), storage is what the brokers held at the end of the run, kept for a month.\n\n| design | hosts | messages/month | GB sent/month | broker GB | relay+consumer CPU h/month | $/month |\n|---|---|---|---|---|---|---|\n",
-        args.host_month_usd, args.gb_transfer_usd, args.million_messages_usd, args.gb_month_usd, args.cpu_hour_usd
-    ));
-    for (design, _, results) in &per_design {
+    // Cost, scaled to a month.
+    let mut cost_rows = vec![["design", "hosts", "messages/month", "GB sent/month", "broker GB", "relay+consumer CPU h/month", "$/month"].map(String::from).to_vec()];
+    for (label, _, results) in &per_design {
         let ms = metrics_of(results);
         let mean = |f: &dyn Fn(&Metrics) -> f64| mean_interval(&ms.iter().map(f).collect::<Vec<_>>()).0;
         let hosts = mean(&|m| m.hosts as f64);
@@ -228,15 +222,67 @@ pub fn run(args: Args) -> u8 {
             + messages / 1e6 * args.million_messages_usd
             + storage_gb * args.gb_month_usd
             + cpu_h * args.cpu_hour_usd;
-        md.push_str(&format!("| {design} | {hosts:.0} | {:.0} M | {gb:.1} | {storage_gb:.1} | {cpu_h:.1} | {dollars:.0} |\n", messages / 1e6));
+        cost_rows.push(vec![
+            label.clone(),
+            format!("{hosts:.0}"),
+            format!("{:.0} M", messages / 1e6),
+            format!("{gb:.1}"),
+            format!("{storage_gb:.1}"),
+            format!("{cpu_h:.1}"),
+            format!("{dollars:.0}"),
+        ]);
     }
+    let prices = format!(
+        "Unit prices (flags): host ${}/month, transfer ${}/GB, ${} per million messages, storage ${}/GB-month, relay and consumer CPU ${}/hour. Messages and bytes are those the simulation sent (bytes estimated at 64 per request plus 256 per row); storage is what the brokers held at the end, kept a month.",
+        args.host_month_usd, args.gb_transfer_usd, args.million_messages_usd, args.gb_month_usd, args.cpu_hour_usd
+    );
+    let intro = format!(
+        "{question} Every design ran on the same {} seeds ({}..{}): the same till and online workload and the same faults. Produced by `{command}`.",
+        seeds.len(),
+        args.seeds.first,
+        args.seeds.last
+    );
+    let title = format!("{scenario_name}: {}", columns.join(" vs "));
+    let mut md = format!("# {title}\n\n{intro}\n\n");
+    for (_, line) in &verdict_lines {
+        md.push_str(&format!("- {line}\n"));
+    }
+    let tables = vec![
+        ("Invariants: seeds that broke each".to_string(), verdict_rows),
+        ("Metrics per run (mean ± 95% interval across seeds)".to_string(), metric_rows),
+        ("Cost estimate, scaled to a month of this chain".to_string(), cost_rows),
+    ];
+    for (heading, rows) in &tables {
+        md.push_str(&format!("\n## {heading}\n\n{}", reports::table::markdown_columns(rows)));
+    }
+    md.push_str(&format!("\n{prices}\n"));
+    // Charts: every design's seeds merged into one histogram per figure, overlaid.
+    let series = |pick: fn(&(Vec<u64>, Vec<u64>)) -> &Vec<u64>| -> Vec<reports::svg::Series> {
+        per_design
+            .iter()
+            .filter_map(|(label, _, results)| {
+                let values: Vec<u64> = results.iter().filter_map(|r| r.latencies.as_ref()).flat_map(|l| pick(l).iter().copied()).collect();
+                let max_ms = values.iter().copied().max().unwrap_or(0) as f64 / 1000.0;
+                let histogram = reports::hgrm::histogram(&values).ok()?;
+                Some(reports::charts::percentile_series(label, &histogram, max_ms))
+            })
+            .collect()
+    };
+    let charts = vec![
+        reports::svg::percentile_plot("How long a store's change takes to reach central, by percentile (all seeds)", "time", &series(|l| &l.0)),
+        reports::svg::percentile_plot("How old the stock shown to customers as fresh was, by percentile (all seeds)", "age", &series(|l| &l.1)),
+    ];
+    let html = reports::html::comparison(&title, &intro, &verdict_lines, &charts, &tables, &prices);
     let root = args.out.clone().unwrap_or_else(|| source::workspace_root().join("results"));
     let dir = root.join(&scenario_name).join("compare");
-    if let Err(error) = std::fs::create_dir_all(&dir).and_then(|_| sim::artefacts::write_whole(&dir.join("summary.md"), md.as_bytes())) {
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|_| sim::artefacts::write_whole(&dir.join("summary.md"), md.as_bytes()))
+        .and_then(|_| sim::artefacts::write_whole(&dir.join("report.html"), html.as_bytes()));
+    if let Err(error) = written {
         eprintln!("error: cannot write {}: {error}", dir.display());
         return exit::BAD_INPUT as u8;
     }
     println!("{md}");
-    println!("written: {}", dir.join("summary.md").display());
+    println!("written: {} and report.html", dir.join("summary.md").display());
     exit::HELD as u8
 }

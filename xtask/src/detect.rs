@@ -84,7 +84,7 @@ pub fn run(args: Args) -> u8 {
         let run = |design: &str| -> Result<Vec<SeedResult>, String> {
             let scenario = source::load(&row.scenario, Some(design), &[])?;
             let template = crate::scenario::Args { scenario: row.scenario.clone(), seed: 0, design: Some(design.to_string()), overrides: Vec::new(), out: None };
-            Ok(run_seeds(&pool, &scenario, &template, &seeds))
+            Ok(run_seeds(&pool, &scenario, &template, &seeds, false))
         };
         eprintln!("{} on {}", row.design, row.scenario);
         let (risky, recommended) = match (run(&row.design), run("recommended")) {

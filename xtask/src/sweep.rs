@@ -165,7 +165,7 @@ pub fn run(args: Args) -> u8 {
     #[allow(clippy::disallowed_methods)] // wall time of the sweep, measured outside the simulation
     let started = std::time::Instant::now();
     let template = crate::scenario::Args { scenario: args.scenario.clone(), seed: 0, design: args.design.clone(), overrides: args.overrides.clone(), out: None };
-    let results = run_seeds(&pool, &scenario, &template, &seeds);
+    let results = run_seeds(&pool, &scenario, &template, &seeds, false);
     let wall_s = started.elapsed().as_secs_f64();
     let summary = summarise(&scenario, &results, wall_s);
     if let Err(error) = write(&dir, &root, &scenario, &results, &summary) {
@@ -179,7 +179,13 @@ pub fn run(args: Args) -> u8 {
 /// Runs `seeds` of `scenario` on `pool`, with progress on stderr; a panic in a
 /// seed becomes a harness-bug row with its replay line. `template` gives the
 /// replay command (its seed is replaced).
-pub fn run_seeds(pool: &rayon::ThreadPool, scenario: &scenarios::Scenario, template: &crate::scenario::Args, seeds: &[u64]) -> Vec<SeedResult> {
+pub fn run_seeds(
+    pool: &rayon::ThreadPool,
+    scenario: &scenarios::Scenario,
+    template: &crate::scenario::Args,
+    seeds: &[u64],
+    keep_latencies: bool,
+) -> Vec<SeedResult> {
     #[allow(clippy::disallowed_methods)] // progress rate, measured outside the simulation
     let started = std::time::Instant::now();
     let done = AtomicUsize::new(0);
@@ -224,7 +230,11 @@ pub fn run_seeds(pool: &rayon::ThreadPool, scenario: &scenarios::Scenario, templ
                 // Keep a failing run's artefacts; drop the others' memory now.
                 let failed = row.exit_code != exit::HELD;
                 let metrics = run.as_ref().map(|r| r.metrics.clone());
-                SeedResult { row, faults, metrics, run: run.filter(|_| failed) }
+                let latencies = run.as_ref().filter(|_| keep_latencies).map(|r| {
+                    let figures = reports::figures::of(&r.outcome.history);
+                    (figures.propagation_us.clone(), figures.fresh_staleness_us())
+                });
+                SeedResult { row, faults, metrics, latencies, run: run.filter(|_| failed) }
             })
             .collect()
     });
@@ -265,6 +275,8 @@ pub struct SeedResult {
     pub faults: Vec<(&'static str, bool)>,
     /// The run's metrics (none for a harness bug).
     pub metrics: Option<sim::summary::Metrics>,
+    /// Propagation latencies and fresh-read staleness in microseconds, when asked for (compare).
+    pub latencies: Option<(Vec<u64>, Vec<u64>)>,
     pub run: Option<sim::Run>,
 }
 

@@ -180,3 +180,33 @@ fn report_renders_a_runs_reports_again_byte_for_byte() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("summary.json"));
 }
+
+#[test]
+fn compare_writes_a_page_and_tables_for_every_design() {
+    // Goal: `compare` runs each design on the same seeds and writes summary.md
+    // and a self-contained report.html with one line per design. Method: two
+    // designs, two seeds, a short run.
+    let root = temp_dir("compare");
+    let out = xtask(&[
+        "compare",
+        "baseline",
+        "--designs",
+        "recommended,naive_delta",
+        "--seeds",
+        "1..2",
+        "--set",
+        "run.duration_s=600",
+        "--set",
+        "chain.stores=3",
+        "--out",
+        root.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let md = std::fs::read_to_string(root.join("baseline/compare/summary.md")).unwrap();
+    assert!(md.contains("| recommended | 2 |") && md.contains("| naive_delta | 2 |"), "{md}");
+    assert!(md.contains("mean ± 95% interval") && md.contains("$/month"), "{md}");
+    let html = std::fs::read_to_string(root.join("baseline/compare/report.html")).unwrap();
+    // Self-contained: nothing fetched (the SVG namespace is a name, not a fetch).
+    let fetched = html.replace("http://www.w3.org/2000/svg", "");
+    assert!(html.matches("<svg").count() >= 2 && !fetched.contains("http://") && !fetched.contains("https://"));
+}
