@@ -257,7 +257,7 @@ pub fn run(args: Args) -> u8 {
     }
     md.push_str(&format!("\n{prices}\n"));
     // Charts: every design's seeds merged into one histogram per figure, overlaid.
-    let series = |pick: fn(&(Vec<u64>, Vec<u64>)) -> &Vec<u64>| -> Vec<reports::svg::Series> {
+    let series = |pick: fn(&crate::sweep::Latencies) -> &Vec<u64>| -> Vec<reports::svg::Series> {
         per_design
             .iter()
             .filter_map(|(label, _, results)| {

@@ -269,6 +269,9 @@ fn harness_bug_row(seed: u64, replay: String) -> SeedRow {
     SeedRow { seed, exit_code: exit::SAFETY_VIOLATED, verdict: "harness_bug".into(), replay, ..SeedRow::default() }
 }
 
+/// Propagation latencies and fresh-read staleness of one run, in microseconds.
+pub type Latencies = (Vec<u64>, Vec<u64>);
+
 /// One seed's outcome: its row, its faults as (kind, mattered), and its run if it failed.
 pub struct SeedResult {
     pub row: SeedRow,
@@ -276,7 +279,7 @@ pub struct SeedResult {
     /// The run's metrics (none for a harness bug).
     pub metrics: Option<sim::summary::Metrics>,
     /// Propagation latencies and fresh-read staleness in microseconds, when asked for (compare).
-    pub latencies: Option<(Vec<u64>, Vec<u64>)>,
+    pub latencies: Option<Latencies>,
     pub run: Option<sim::Run>,
 }
 
