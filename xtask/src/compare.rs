@@ -105,6 +105,11 @@ fn variants(designs: &[String], vary: Option<&Vary>) -> Vec<(String, String, Vec
         .collect()
 }
 
+/// The designs compared (the scenario's own, named "", when none is).
+fn variants_by_design(designs: &[String]) -> Vec<String> {
+    if designs.is_empty() { vec![String::new()] } else { designs.to_vec() }
+}
+
 /// Mean and half-width of a 95% interval (Student's t for small samples).
 pub fn mean_interval(values: &[f64]) -> (f64, f64) {
     let n = values.len();
@@ -268,10 +273,32 @@ pub fn run(args: Args) -> u8 {
             })
             .collect()
     };
-    let charts = vec![
+    let mut charts = vec![
         reports::svg::percentile_plot("How long a store's change takes to reach central, by percentile (all seeds)", "time", &series(|l| &l.0)),
         reports::svg::percentile_plot("How old the stock shown to customers as fresh was, by percentile (all seeds)", "age", &series(|l| &l.1)),
     ];
+    if let Some(vary) = &args.vary {
+        // Each compared metric against the varied value, one line per design.
+        for (i, label) in labels.iter().enumerate() {
+            let lines: Vec<reports::svg::Series> = variants_by_design(&args.designs)
+                .iter()
+                .map(|design| {
+                    let points = vary
+                        .values
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(x, value)| {
+                            let results = per_design.iter().find(|(l, _, _)| *l == format!("{design} {}={value}", vary.key).trim())?;
+                            let means = metrics_of(&results.2).iter().map(|m| compared(m)[i].1).collect::<Vec<_>>();
+                            Some((x as f64, mean_interval(&means).0))
+                        })
+                        .collect();
+                    reports::svg::Series { name: if design.is_empty() { "this design".into() } else { design.clone() }, points }
+                })
+                .collect();
+            charts.push(reports::svg::against_values(&format!("{label} against {}", vary.key), &vary.key, label, &vary.values, &lines));
+        }
+    }
     let html = reports::html::comparison(&title, &intro, &verdict_lines, &charts, &tables, &prices);
     let root = args.out.clone().unwrap_or_else(|| source::workspace_root().join("results"));
     let dir = root.join(&scenario_name).join("compare");
