@@ -462,6 +462,40 @@ pub fn bucketed(points: &[(f64, f64)], x_max: f64, buckets: usize, combine: fn(f
     out.into_iter().map(|(_, x, y)| (x, y)).collect()
 }
 
+/// A metric charted against the values of a varied parameter: one line per
+/// series, x the values in the order given (evenly spaced, labelled as
+/// written), y linear from 0, each point marked.
+pub fn against_values(title: &str, x_label: &str, y_label: &str, values: &[String], series: &[Series]) -> String {
+    let data_max = series.iter().flat_map(|s| s.points.iter().map(|&(_, y)| y)).fold(0.0, f64::max);
+    let y_ticks = ticks(data_max, 5.0);
+    let slots = values.len().max(2) as f64 - 1.0;
+    let frame = Frame::linear(slots + 0.5, *y_ticks.last().unwrap_or(&1.0));
+    let step = y_ticks.get(1).copied().unwrap_or(1.0);
+    let mut out = String::new();
+    open(&mut out, title);
+    y_axis(&mut out, frame, &y_ticks, y_label, &|v| format!("{v:.*}", decimals(step)));
+    for (i, value) in values.iter().enumerate() {
+        x_tick(&mut out, frame.px(i as f64 + 0.25), value);
+    }
+    axes(&mut out, x_label);
+    for (i, s) in series.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        let pixels: Vec<(f64, f64)> = s.points.iter().map(|&(x, y)| (frame.px(x + 0.25), frame.py(y))).collect();
+        polyline(&mut out, &pixels, colour);
+        for &(x, y) in &pixels {
+            let _ = write!(out, "<circle cx=\"{}\" cy=\"{}\" r=\"3\" fill=\"{colour}\"/>", c(x), c(y));
+        }
+    }
+    if series.iter().all(|s| s.points.is_empty()) {
+        no_data(&mut out);
+    }
+    let entries: Vec<(Swatch, String)> = series.iter().enumerate().map(|(i, s)| (Swatch::Line(PALETTE[i % PALETTE.len()]), s.name.clone())).collect();
+    legend(&mut out, &entries);
+    out.push_str("</svg>");
+    out
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -524,37 +558,4 @@ mod tests {
         assert_eq!(bucketed(&points, 10.0, 2, f64::max), [(4.0, 9.0), (9.0, 1.0)]);
         assert_eq!(bucketed(&points, 10.0, 2, f64::min), [(4.0, 1.0), (9.0, 1.0)]);
     }
-}
-
-/// A metric charted against the values of a varied parameter: one line per
-/// series, x the values in the order given (evenly spaced, labelled as
-/// written), y linear from 0, each point marked.
-pub fn against_values(title: &str, x_label: &str, y_label: &str, values: &[String], series: &[Series]) -> String {
-    let data_max = series.iter().flat_map(|s| s.points.iter().map(|&(_, y)| y)).fold(0.0, f64::max);
-    let y_ticks = ticks(data_max, 5.0);
-    let slots = values.len().max(2) as f64 - 1.0;
-    let frame = Frame::linear(slots + 0.5, *y_ticks.last().unwrap_or(&1.0));
-    let step = y_ticks.get(1).copied().unwrap_or(1.0);
-    let mut out = String::new();
-    open(&mut out, title);
-    y_axis(&mut out, frame, &y_ticks, y_label, &|v| format!("{v:.*}", decimals(step)));
-    for (i, value) in values.iter().enumerate() {
-        x_tick(&mut out, frame.px(i as f64 + 0.25), value);
-    }
-    axes(&mut out, x_label);
-    for (i, s) in series.iter().enumerate() {
-        let colour = PALETTE[i % PALETTE.len()];
-        let pixels: Vec<(f64, f64)> = s.points.iter().map(|&(x, y)| (frame.px(x + 0.25), frame.py(y))).collect();
-        polyline(&mut out, &pixels, colour);
-        for &(x, y) in &pixels {
-            let _ = write!(out, "<circle cx=\"{}\" cy=\"{}\" r=\"3\" fill=\"{colour}\"/>", c(x), c(y));
-        }
-    }
-    if series.iter().all(|s| s.points.is_empty()) {
-        no_data(&mut out);
-    }
-    let entries: Vec<(Swatch, String)> = series.iter().enumerate().map(|(i, s)| (Swatch::Line(PALETTE[i % PALETTE.len()]), s.name.clone())).collect();
-    legend(&mut out, &entries);
-    out.push_str("</svg>");
-    out
 }
