@@ -13,10 +13,12 @@
 //! - [`verdict`]: the verdict in plain words;
 //! - [`markdown`]: the file `summary.md`;
 //! - [`html`]: the file `report.html`;
-//! - [`render`]: [`render_run`], every report file of one run folder.
+//! - [`render`]: [`render_run`], every report file of one run folder;
+//! - [`comparison`]: a comparison's artefact (`compare.json`) and its pages.
 
 pub mod artefacts;
 pub mod charts;
+pub mod comparison;
 pub mod figures;
 pub mod hgrm;
 pub mod html;

@@ -20,7 +20,7 @@ const REFERENCE: &str = "#b2182b";
 const CHAR_W: f64 = 6.6;
 
 /// A named line of (x, y) points.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Series {
     pub name: String,
     pub points: Vec<(f64, f64)>,

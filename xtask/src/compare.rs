@@ -248,19 +248,11 @@ pub fn run(args: Args) -> u8 {
         args.seeds.last
     );
     let title = format!("{scenario_name}: {}", columns.join(" vs "));
-    let mut md = format!("# {title}\n\n{intro}\n\n");
-    for (_, line) in &verdict_lines {
-        md.push_str(&format!("- {line}\n"));
-    }
     let tables = vec![
         ("Invariants: seeds that broke each".to_string(), verdict_rows),
         ("Metrics per run (mean ± 95% interval across seeds)".to_string(), metric_rows),
         ("Cost estimate, scaled to a month of this chain".to_string(), cost_rows),
     ];
-    for (heading, rows) in &tables {
-        md.push_str(&format!("\n## {heading}\n\n{}", reports::table::markdown_columns(rows)));
-    }
-    md.push_str(&format!("\n{prices}\n"));
     // Charts: every design's seeds merged into one histogram per figure, overlaid.
     let series = |pick: fn(&crate::sweep::Latencies) -> &Vec<u64>| -> Vec<reports::svg::Series> {
         per_design
@@ -273,9 +265,18 @@ pub fn run(args: Args) -> u8 {
             })
             .collect()
     };
+    use reports::comparison::{Chart, Comparison};
     let mut charts = vec![
-        reports::svg::percentile_plot("How long a store's change takes to reach central, by percentile (all seeds)", "time", &series(|l| &l.0)),
-        reports::svg::percentile_plot("How old the stock shown to customers as fresh was, by percentile (all seeds)", "age", &series(|l| &l.1)),
+        Chart::Percentiles {
+            title: "How long a store's change takes to reach central, by percentile (all seeds)".into(),
+            y_label: "time".into(),
+            series: series(|l| &l.0),
+        },
+        Chart::Percentiles {
+            title: "How old the stock shown to customers as fresh was, by percentile (all seeds)".into(),
+            y_label: "age".into(),
+            series: series(|l| &l.1),
+        },
     ];
     if let Some(vary) = &args.vary {
         // Each compared metric against the varied value, one line per design.
@@ -296,17 +297,21 @@ pub fn run(args: Args) -> u8 {
                     reports::svg::Series { name: if design.is_empty() { "this design".into() } else { design.clone() }, points }
                 })
                 .collect();
-            charts.push(reports::svg::against_values(&format!("{label} against {}", vary.key), &vary.key, label, &vary.values, &lines));
+            charts.push(Chart::AgainstValues {
+                title: format!("{label} against {}", vary.key),
+                x_label: vary.key.clone(),
+                y_label: label.to_string(),
+                values: vary.values.clone(),
+                series: lines,
+            });
         }
     }
-    let html = reports::html::comparison(&title, &intro, &verdict_lines, &charts, &tables, &prices);
+    let comparison = Comparison { title, intro, verdicts: verdict_lines, charts, tables, footer: prices };
+    let md = comparison.markdown();
     let root = args.out.clone().unwrap_or_else(|| source::workspace_root().join("results"));
     let dir = root.join(&scenario_name).join("compare");
-    let written = std::fs::create_dir_all(&dir)
-        .and_then(|_| sim::artefacts::write_whole(&dir.join("summary.md"), md.as_bytes()))
-        .and_then(|_| sim::artefacts::write_whole(&dir.join("report.html"), html.as_bytes()));
-    if let Err(error) = written {
-        eprintln!("error: cannot write {}: {error}", dir.display());
+    if let Err(message) = reports::comparison::write(&dir, &comparison) {
+        eprintln!("error: cannot write {}: {message}", dir.display());
         return exit::BAD_INPUT as u8;
     }
     println!("{md}");

@@ -210,3 +210,20 @@ fn compare_writes_a_page_and_tables_for_every_design() {
     let fetched = html.replace("http://www.w3.org/2000/svg", "");
     assert!(html.matches("<svg").count() >= 2 && !fetched.contains("http://") && !fetched.contains("https://"));
 }
+
+#[test]
+fn a_comparison_is_rendered_again_byte_for_byte_from_its_artefact() {
+    // Goal: `report DIR` regenerates a comparison from `compare.json` alone.
+    // Method: compare two designs on one seed, delete the pages, render again, compare bytes.
+    let root = temp_dir("compare-again");
+    let out = xtask(&["compare", "baseline", "--designs", "recommended,dual_write", "--seeds", "1", "--set", "run.duration_s=300", "--set", "chain.stores=2", "--out", root.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let dir = root.join("baseline/compare");
+    let (md, html) = (std::fs::read(dir.join("summary.md")).unwrap(), std::fs::read(dir.join("report.html")).unwrap());
+    std::fs::remove_file(dir.join("summary.md")).unwrap();
+    std::fs::remove_file(dir.join("report.html")).unwrap();
+    let out = xtask(&["report", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(dir.join("summary.md")).unwrap(), md);
+    assert_eq!(std::fs::read(dir.join("report.html")).unwrap(), html);
+}
