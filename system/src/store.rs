@@ -211,7 +211,7 @@ impl Store {
     fn request(&mut self, ctx: &mut Ctx, intent: Intent) {
         if self.config.sync.is_some() {
             if self.sync.non_primary {
-                self.refuse(ctx, &intent, "not in the primary component");
+                self.refuse(ctx, intent.kind, "not in the primary component");
             } else {
                 self.sync.waiting.push_back(intent);
                 self.certify_next(ctx);
@@ -312,8 +312,9 @@ impl Store {
 
     // Sync multimaster.
 
-    fn refuse(&mut self, ctx: &mut Ctx, intent: &Intent, why: &'static str) {
-        if intent.kind == Kind::Sale {
+    /// A transaction the store cannot commit; a till sale refused is recorded.
+    fn refuse(&mut self, ctx: &mut Ctx, kind: Kind, why: &'static str) {
+        if kind == Kind::Sale {
             self.sales_refused += 1;
             ctx.record(Record { store: Some(self.config.index), ..Record::event(Kind::SaleRefused, why) });
         }
@@ -347,11 +348,11 @@ impl Store {
             ctx.set_timer_after(sync.suspect_timeout_us, Timer::JoinPrimary);
         }
         if let Some(txn) = self.sync.certifying.take() {
-            self.refuse(ctx, &Intent { kind: txn.kind, lines: Vec::new() }, "certification failed");
+            self.refuse(ctx, txn.kind, "certification failed");
             self.sync.in_doubt = Some(txn);
         }
         for intent in std::mem::take(&mut self.sync.waiting) {
-            self.refuse(ctx, &intent, "not in the primary component");
+            self.refuse(ctx, intent.kind, "not in the primary component");
         }
     }
 
