@@ -18,24 +18,18 @@ use system::history::{Kind, Record};
 pub fn read_staleness_us<'a>(commits: &[&'a Record], read: &Record) -> (Micros, Option<&'a Record>) {
     let shown = read.on_hand.unwrap_or(0);
     let before = commits.partition_point(|c| c.t_us <= read.t_us);
+    // Central may be ahead of the store by the transaction being certified (synchronous designs).
+    if ahead_by_one_transaction(&commits[before..], read) {
+        return (0, None);
+    }
     if before == 0 {
-        // No commit yet: the initial value is the truth (central starts from it), or central is one commit ahead.
+        // No commit yet: the initial value is the truth (central starts from it).
         return match commits.first() {
-            Some(first) if first.on_hand.unwrap_or(0) - first.qty.unwrap_or(0) != shown => {
-                let ahead = first.on_hand == Some(shown) && read.version.is_some_and(|v| Some(v) >= first.version);
-                (if ahead { 0 } else { read.t_us }, None)
-            }
+            Some(first) if first.on_hand.unwrap_or(0) - first.qty.unwrap_or(0) != shown => (read.t_us, None),
             _ => (0, None),
         };
     }
     if commits[before - 1].on_hand == Some(shown) {
-        return (0, None);
-    }
-    // Central may be ahead of the store by one certified commit (synchronous designs).
-    if let Some(next) = commits.get(before)
-        && next.on_hand == Some(shown)
-        && read.version.is_some_and(|v| Some(v) >= next.version)
-    {
         return (0, None);
     }
     // Walk back to the latest commit that held the shown value; the one after it ended it.
@@ -51,6 +45,16 @@ pub fn read_staleness_us<'a>(commits: &[&'a Record], read: &Record) -> (Micros, 
     }
     // A value the store never held: stale since the start.
     (read.t_us, Some(first))
+}
+
+/// Whether `read` shows a value of the store's next transaction (the commits at
+/// the first time in `next`), with central already at its version: a
+/// synchronous design applies at certification, just before the store commits.
+fn ahead_by_one_transaction(next: &[&Record], read: &Record) -> bool {
+    let Some(first) = next.first() else { return false };
+    next.iter()
+        .take_while(|c| c.t_us == first.t_us)
+        .any(|c| c.on_hand == read.on_hand && read.version.is_some_and(|v| Some(v) >= c.version))
 }
 
 /// Time-based staleness figures for the whole chain.
