@@ -14,7 +14,11 @@ const BUCKETS: usize = 400;
 
 /// Each fault as a shaded band labelled `#index description`.
 pub fn fault_bands(summary: &Summary) -> Vec<Band> {
-    summary.faults.iter().map(|f| Band { start_s: f.start_s, end_s: f.end_s.unwrap_or(f.start_s), label: format!("#{} {}", f.index, f.description) }).collect()
+    summary
+        .faults
+        .iter()
+        .map(|f| Band { start_s: f.start_s, end_s: f.end_s.unwrap_or(f.start_s), label: format!("#{} {}", f.index, f.description) })
+        .collect()
 }
 
 /// A histogram's percentile steps as (quantile, value in ms), and its legend
@@ -46,7 +50,8 @@ pub fn percentiles(summary: &Summary, propagation: &Histogram<u64>, staleness: &
 pub fn staleness_over_time(summary: &Summary, figures: &Figures, bound_s: f64) -> String {
     let x_max = summary.sim_duration_s;
     let points: Vec<(f64, f64)> = figures.fresh_reads.iter().map(|&(t, s)| (t as f64 / 1e6, s as f64 / 1e6)).collect();
-    let series = [Series { name: "oldest stock shown fresh (worst read per interval)".into(), points: svg::bucketed(&points, x_max, BUCKETS, f64::max) }];
+    let series =
+        [Series { name: "oldest stock shown fresh (worst read per interval)".into(), points: svg::bucketed(&points, x_max, BUCKETS, f64::max) }];
     let label = format!("bound {}", age(bound_s * 1000.0));
     svg::time_series(&TimeChart {
         title: "Age of the stock customers saw online, over time",
@@ -65,8 +70,14 @@ pub fn staleness_over_time(summary: &Summary, figures: &Figures, bound_s: f64) -
 pub fn backlog_over_time(summary: &Summary, readings: &[Reading]) -> String {
     let x_max = summary.sim_duration_s;
     let series = [
-        Series { name: "outbox backlog of the worst store".into(), points: svg::bucketed(&timeseries::max_outbox_backlog(readings), x_max, BUCKETS, f64::max) },
-        Series { name: "consumer lag, all partitions".into(), points: svg::bucketed(&timeseries::total_consumer_lag(readings), x_max, BUCKETS, f64::max) },
+        Series {
+            name: "outbox backlog of the worst store".into(),
+            points: svg::bucketed(&timeseries::max_outbox_backlog(readings), x_max, BUCKETS, f64::max),
+        },
+        Series {
+            name: "consumer lag, all partitions".into(),
+            points: svg::bucketed(&timeseries::total_consumer_lag(readings), x_max, BUCKETS, f64::max),
+        },
     ];
     svg::time_series(&TimeChart {
         title: "Changes waiting on their way to central",

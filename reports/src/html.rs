@@ -104,7 +104,8 @@ fn charts(c: &Charts) -> String {
 }
 
 fn invariants(s: &Summary) -> String {
-    let mut out = String::from("<h2>Invariants</h2>\n<table>\n<tr><th>invariant</th><th>kind</th><th>promise</th><th>verdict</th><th>violations</th></tr>\n");
+    let mut out =
+        String::from("<h2>Invariants</h2>\n<table>\n<tr><th>invariant</th><th>kind</th><th>promise</th><th>verdict</th><th>violations</th></tr>\n");
     for (name, v) in &s.invariants {
         let (class, word) = if v.held { ("ok", "held") } else { ("bad", "VIOLATED") };
         let _ = writeln!(
@@ -127,7 +128,8 @@ fn invariants(s: &Summary) -> String {
             if v.examples.len() == 1 { "it" } else { "them" }
         );
         for example in &v.examples {
-            let _ = writeln!(out, "<p>t = {} µs: {}</p>\n<pre>{}</pre>", example.t_us, escape(&example.message), escape(&example.evidence.join("\n")));
+            let _ =
+                writeln!(out, "<p>t = {} µs: {}</p>\n<pre>{}</pre>", example.t_us, escape(&example.message), escape(&example.evidence.join("\n")));
         }
     }
     out
@@ -190,7 +192,14 @@ fn grid(rows: &[Vec<String>]) -> String {
 }
 
 /// A comparison page: a plain-words verdict per design, charts, then titled tables.
-pub fn comparison(title: &str, intro: &str, verdicts: &[(bool, String)], charts: &[String], tables: &[(String, Vec<Vec<String>>)], footer: &str) -> String {
+pub fn comparison(
+    title: &str,
+    intro: &str,
+    verdicts: &[(bool, String)],
+    charts: &[String],
+    tables: &[(String, Vec<Vec<String>>)],
+    footer: &str,
+) -> String {
     let mut out = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>shelfcheck: {t}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>shelfcheck: {t}</h1>\n<p class=\"question\">{i}</p>\n",

@@ -28,7 +28,8 @@ pub fn summary_md(summary: &Summary, verdict: &Verdict) -> String {
 fn violations(summary: &Summary) -> String {
     let mut out = String::new();
     for (name, verdict) in summary.invariants.iter().filter(|(_, v)| !v.held) {
-        let _ = write!(out, "\n### {name}: {} (the first {} shown)\n\n", counted(verdict.violations, "violation", "violations"), verdict.examples.len());
+        let _ =
+            write!(out, "\n### {name}: {} (the first {} shown)\n\n", counted(verdict.violations, "violation", "violations"), verdict.examples.len());
         for example in &verdict.examples {
             let _ = write!(out, "- t={} us: {}\n\n  ```\n", example.t_us, example.message);
             for line in &example.evidence {

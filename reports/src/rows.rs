@@ -51,7 +51,10 @@ pub fn of(summary: &Summary) -> Vec<(String, String)> {
         ("propagation p50".into(), format!("{:.3} ms", p.p50_ms)),
         ("propagation p99".into(), format!("{:.3} ms", p.p99_ms)),
         ("propagation max".into(), format!("{:.3} ms", p.max_ms)),
-        ("fresh-read staleness".into(), format!("p99 {:.3} s, max {:.3} s", m.fresh_read_staleness.p99_ms / 1000.0, m.fresh_read_staleness.max_ms / 1000.0)),
+        (
+            "fresh-read staleness".into(),
+            format!("p99 {:.3} s, max {:.3} s", m.fresh_read_staleness.p99_ms / 1000.0, m.fresh_read_staleness.max_ms / 1000.0),
+        ),
         (
             "stores hidden".into(),
             format!(
@@ -87,12 +90,7 @@ pub fn fault_table(summary: &Summary) -> Vec<Vec<String>> {
     ];
     for f in &summary.faults {
         let e = &f.effect;
-        let mut row = vec![
-            f.index.to_string(),
-            f.description.clone(),
-            duration(f.start_s),
-            f.end_s.map_or("-".into(), duration),
-        ];
+        let mut row = vec![f.index.to_string(), f.description.clone(), duration(f.start_s), f.end_s.map_or("-".into(), duration)];
         row.extend([e.crossed, e.held, e.dropped, e.delayed, e.duplicated, e.reordered, e.deferred, e.lost, e.resets].map(thousands));
         row.push(if f.mattered { "yes".into() } else { "NO".into() });
         table.push(row);

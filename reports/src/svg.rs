@@ -222,7 +222,11 @@ fn legend(out: &mut String, entries: &[(Swatch, String)]) {
 /// A polyline through `points` (already in pixels).
 fn polyline(out: &mut String, points: &[(f64, f64)], colour: &str) {
     let coordinates: Vec<String> = points.iter().map(|&(x, y)| format!("{},{}", c(x), c(y))).collect();
-    let _ = write!(out, "<polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" stroke-linejoin=\"round\"/>", coordinates.join(" "));
+    let _ = write!(
+        out,
+        "<polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" stroke-linejoin=\"round\"/>",
+        coordinates.join(" ")
+    );
 }
 
 /// The "no data" note in the middle of the plot area.
@@ -382,7 +386,8 @@ fn time_axis(out: &mut String, frame: Frame) {
 
 /// A time chart's legend: its series, the reference line, the fault shading.
 fn time_legend(out: &mut String, chart: &TimeChart) {
-    let mut entries: Vec<(Swatch, String)> = chart.series.iter().enumerate().map(|(i, s)| (Swatch::Line(PALETTE[i % PALETTE.len()]), s.name.clone())).collect();
+    let mut entries: Vec<(Swatch, String)> =
+        chart.series.iter().enumerate().map(|(i, s)| (Swatch::Line(PALETTE[i % PALETTE.len()]), s.name.clone())).collect();
     if let Some((_, label)) = chart.reference {
         entries.push((Swatch::Dashed(REFERENCE), label.to_string()));
     }
@@ -494,7 +499,6 @@ pub fn against_values(title: &str, x_label: &str, y_label: &str, values: &[Strin
     out.push_str("</svg>");
     out
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -22,11 +22,7 @@ pub fn columns(rows: &[Vec<String>]) -> String {
     let numeric = |v: &str| !v.is_empty() && v.chars().all(|ch| ch.is_ascii_digit() || ch == ',');
     let mut out = String::new();
     for row in rows {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(v, &w)| if numeric(v) { format!("{v:>w$}") } else { format!("{v:<w$}") })
-            .collect();
+        let cells: Vec<String> = row.iter().zip(&widths).map(|(v, &w)| if numeric(v) { format!("{v:>w$}") } else { format!("{v:<w$}") }).collect();
         out.push_str(&format!("  {}\n", cells.join("  ").trim_end()));
     }
     out

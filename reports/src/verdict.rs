@@ -130,8 +130,11 @@ fn staleness_clause(summary: &Summary, context: Context) -> String {
     } else if s.max_ms == 0.0 {
         format!("every one of the {} shown fresh showed the store's current value", counted(s.count, "online read", "online reads"))
     } else {
-        let p99 =
-            if s.p99_ms == 0.0 { "99% of reads showed the store's current value".to_string() } else { format!("99% of reads: at most {}", age(s.p99_ms)) };
+        let p99 = if s.p99_ms == 0.0 {
+            "99% of reads showed the store's current value".to_string()
+        } else {
+            format!("99% of reads: at most {}", age(s.p99_ms))
+        };
         format!("online stock shown fresh was at most {} old ({p99}; bound {bound})", age(s.max_ms))
     }
 }

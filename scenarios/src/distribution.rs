@@ -71,9 +71,7 @@ impl Distribution {
             Self::Uniform { min_ms, max_ms } if !(finite_non_negative(min_ms) && finite_non_negative(max_ms) && min_ms <= max_ms) => {
                 Some(format!("min_ms = {min_ms}, max_ms = {max_ms}: allowed is 0 <= min_ms <= max_ms"))
             }
-            Self::Exponential { mean_ms } if !(mean_ms.is_finite() && mean_ms > 0.0) => {
-                Some(format!("mean_ms = {mean_ms}: allowed is a number > 0"))
-            }
+            Self::Exponential { mean_ms } if !(mean_ms.is_finite() && mean_ms > 0.0) => Some(format!("mean_ms = {mean_ms}: allowed is a number > 0")),
             Self::Lognormal { median_ms, sigma } if !(median_ms.is_finite() && median_ms > 0.0 && sigma.is_finite() && sigma >= 0.0) => {
                 Some(format!("median_ms = {median_ms}, sigma = {sigma}: allowed is median_ms > 0 and sigma >= 0"))
             }

@@ -28,7 +28,9 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, LoadError> {
 pub fn load_with_design(path: &Path, design: Option<&Path>, overrides: &[String]) -> Result<Scenario, LoadError> {
     let read = |path: &Path| {
         let file = path.display().to_string();
-        std::fs::read_to_string(path).map(|text| (file.clone(), text)).map_err(|e| LoadError::Unreadable { file, reason: e.to_string().to_lowercase() })
+        std::fs::read_to_string(path)
+            .map(|text| (file.clone(), text))
+            .map_err(|e| LoadError::Unreadable { file, reason: e.to_string().to_lowercase() })
     };
     let base = read(path)?;
     let preset = design.map(read).transpose()?;
@@ -194,7 +196,8 @@ pub fn problems(s: &Scenario) -> Vec<(String, String)> {
         found.push(("chain.skus_per_store".into(), "stores x skus_per_store is above 100,000,000: allowed is at most that".into()));
     }
     for (key, name) in [("name", &s.name), ("design.name", &d.name)] {
-        let ok = !name.is_empty() && name.len() <= 64 && name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_' || ch == '-');
+        let ok =
+            !name.is_empty() && name.len() <= 64 && name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_' || ch == '-');
         if !ok {
             found.push((key.into(), format!("{name:?}: allowed is 1 to 64 of a-z, 0-9, '_' and '-'")));
         }
@@ -232,15 +235,26 @@ pub fn incompatibilities(s: &Scenario) -> Vec<(String, String)> {
         );
     }
     if d.outbox == Outbox::DualWrite && d.freshness == Freshness::RelayHeartbeatTopic {
-        refuse("design.freshness", "\"relay_heartbeat_topic\" needs a relay, and design.outbox = \"dual_write\" has none: allowed here is \"none\", \"app_health_check\" or \"outbox_heartbeat\" (the app publishes its own heartbeat)");
+        refuse(
+            "design.freshness",
+            "\"relay_heartbeat_topic\" needs a relay, and design.outbox = \"dual_write\" has none: allowed here is \"none\", \"app_health_check\" or \"outbox_heartbeat\" (the app publishes its own heartbeat)",
+        );
     }
     if d.pipeline != Pipeline::Cdc {
         let name = if d.pipeline == Pipeline::LegacyBatch { "legacy_batch" } else { "sync_multimaster" };
         if matches!(d.freshness, Freshness::OutboxHeartbeat | Freshness::RelayHeartbeatTopic) {
-            refuse("design.freshness", &format!("pipeline \"{name}\" has no outbox stream or relay to carry a heartbeat: allowed here is \"none\" or \"app_health_check\""));
+            refuse(
+                "design.freshness",
+                &format!("pipeline \"{name}\" has no outbox stream or relay to carry a heartbeat: allowed here is \"none\" or \"app_health_check\""),
+            );
         }
         if d.outbox != Outbox::Transactional || d.topology != Topology::SharedBroker {
-            refuse("design.pipeline", &format!("\"{name}\" has no broker: design.outbox and design.topology must keep their defaults (\"transactional\", \"shared_broker\")"));
+            refuse(
+                "design.pipeline",
+                &format!(
+                    "\"{name}\" has no broker: design.outbox and design.topology must keep their defaults (\"transactional\", \"shared_broker\")"
+                ),
+            );
         }
     }
     found

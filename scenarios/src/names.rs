@@ -74,10 +74,9 @@ impl NodeName {
             NodeName::Store(i) | NodeName::Relay(i) | NodeName::Site(i) | NodeName::StoreBroker(i) | NodeName::Mirror(i) if i >= stores => {
                 Err(format!("{text:?} does not exist: the chain has stores 0 to {} (chain.stores = {stores})", stores.saturating_sub(1)))
             }
-            NodeName::Consumer(i) if i >= consumers => Err(format!(
-                "{text:?} does not exist: the group has consumers 0 to {} (design.consumers = {consumers})",
-                consumers.saturating_sub(1)
-            )),
+            NodeName::Consumer(i) if i >= consumers => {
+                Err(format!("{text:?} does not exist: the group has consumers 0 to {} (design.consumers = {consumers})", consumers.saturating_sub(1)))
+            }
             _ => Ok(name),
         }
     }

@@ -18,12 +18,12 @@
 
 use crate::faults::{FaultEffect, FaultReport, Origin, PlannedFault};
 use crate::network::NetworkModel;
+use crate::queue::EventQueue;
 use crate::swarm::{self, SwarmDraw};
 use crate::timeseries::{self, Sample};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use scenarios::{Distribution, FaultKind, Scenario};
-use crate::queue::EventQueue;
 use std::collections::{BTreeMap, VecDeque};
 use system::history::{ENGINE, Kind, Record};
 use system::layout::Role;
@@ -42,15 +42,27 @@ pub const DRAIN_CHECK_INTERVAL_US: Micros = US_PER_S;
 enum Action {
     /// An input reaches a node and queues for a worker. Timers carry the
     /// incarnation that set them: a crash cancels them.
-    Arrive { node: NodeId, input: Input, incarnation: Option<u32> },
+    Arrive {
+        node: NodeId,
+        input: Input,
+        incarnation: Option<u32>,
+    },
     /// A worker finished serving the input: the node handles it now.
-    Handle { node: NodeId, incarnation: u32, input: Input },
+    Handle {
+        node: NodeId,
+        incarnation: u32,
+        input: Input,
+    },
     FaultStart(usize),
     FaultEnd(usize),
     /// Take the backup a later restore will bring back.
     Backup(usize),
     /// A partition held messages on a link this long: the connection resets.
-    ConnectionTimeout { from: NodeId, to: NodeId, episode: u64 },
+    ConnectionTimeout {
+        from: NodeId,
+        to: NodeId,
+        episode: u64,
+    },
     /// The workload is over: every fault heals.
     HealAll,
     /// Read the pipeline gauges.
@@ -180,8 +192,7 @@ impl<'a> Engine<'a> {
             })
             .collect();
         let swarm = scenario.faults.swarm.then(|| swarm::draw(scenario, seed));
-        let mut faults: Vec<PlannedFault> =
-            scenario.fault.iter().map(|spec| PlannedFault::new(spec.clone(), Origin::Explicit, &layout)).collect();
+        let mut faults: Vec<PlannedFault> = scenario.fault.iter().map(|spec| PlannedFault::new(spec.clone(), Origin::Explicit, &layout)).collect();
         if let Some(draw) = &swarm {
             faults.extend(draw.faults.iter().map(|spec| PlannedFault::new(spec.clone(), Origin::Swarm, &layout)));
         }
@@ -266,8 +277,7 @@ impl<'a> Engine<'a> {
         let distribution = self.service_distribution(op).copied();
         let runtime = &mut self.runtime[node as usize];
         let service_us = distribution.map_or(0, |d| d.sample_us(&mut runtime.service_rng) * u64::from(units));
-        let (worker, free_at) =
-            runtime.workers_free_at_us.iter().copied().enumerate().min_by_key(|&(_, t)| t).expect("every node has a worker");
+        let (worker, free_at) = runtime.workers_free_at_us.iter().copied().enumerate().min_by_key(|&(_, t)| t).expect("every node has a worker");
         let start = free_at.max(now);
         if start == now && service_us == 0 {
             self.handle(node, input);
@@ -342,7 +352,8 @@ impl<'a> Engine<'a> {
         self.network.bytes += msg.wire_bytes();
         let (at_us, overtook) = self.network.delivery_time(self.now_us, from, to, factor, jitter_us);
         if overtook
-            && let Some(&i) = self.active_link_faults.iter().find(|&&i| self.faults[i].kind() == FaultKind::Reorder && self.faults[i].crosses(from, to))
+            && let Some(&i) =
+                self.active_link_faults.iter().find(|&&i| self.faults[i].kind() == FaultKind::Reorder && self.faults[i].crosses(from, to))
         {
             self.fault_effects[i].reordered += 1;
         }
@@ -381,7 +392,8 @@ impl<'a> Engine<'a> {
     fn release_held(&mut self) {
         let links: Vec<(NodeId, NodeId)> = self.held.keys().copied().collect();
         for (from, to) in links {
-            let still_cut = self.active_link_faults.iter().any(|&i| self.faults[i].kind() == FaultKind::Partition && self.faults[i].crosses(from, to));
+            let still_cut =
+                self.active_link_faults.iter().any(|&i| self.faults[i].kind() == FaultKind::Partition && self.faults[i].crosses(from, to));
             if still_cut {
                 continue;
             }

@@ -43,7 +43,11 @@ pub fn to_csv(history: &[Record], layout: &Layout) -> Vec<u8> {
 
 /// The node ids of the chain `scenario` builds (as `system::world::World::new` lays them out).
 pub fn layout(scenario: &Scenario) -> Layout {
-    Layout { stores: scenario.chain.stores, consumers: scenario.design.consumers, mirrors: scenario.design.topology == Topology::PerStoreBrokerMirror }
+    Layout {
+        stores: scenario.chain.stores,
+        consumers: scenario.design.consumers,
+        mirrors: scenario.design.topology == Topology::PerStoreBrokerMirror,
+    }
 }
 
 /// Reads `events.csv` bytes (schema v1) back into records: the inverse of

@@ -8,8 +8,8 @@
 //! `ceil(p * n) - 1` of the sorted latencies.
 
 use serde::{Deserialize, Serialize};
-use system::history::{Kind, Record};
 use system::Micros;
+use system::history::{Kind, Record};
 
 /// A latency distribution in milliseconds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -54,16 +54,13 @@ impl Percentiles {
 /// Propagation latencies in microseconds, and how many commits never reached central.
 pub fn propagation_us(history: &[Record]) -> (Vec<Micros>, u64) {
     // Stable sort by (store, sku) keeps each key's rows in time order.
-    let mut rows: Vec<&Record> = history
-        .iter()
-        .filter(|r| (r.kind.is_commit() || r.kind == Kind::CentralApply) && r.store.is_some() && r.sku.is_some())
-        .collect();
+    let mut rows: Vec<&Record> =
+        history.iter().filter(|r| (r.kind.is_commit() || r.kind == Kind::CentralApply) && r.store.is_some() && r.sku.is_some()).collect();
     rows.sort_by_key(|r| (r.store, r.sku));
     let mut latencies = Vec::new();
     let mut unreached = 0;
     for group in rows.chunk_by(|a, b| (a.store, a.sku) == (b.store, b.sku)) {
-        let applies: Vec<(Micros, u64)> =
-            group.iter().filter(|r| r.kind == Kind::CentralApply).map(|r| (r.t_us, r.version.unwrap_or(0))).collect();
+        let applies: Vec<(Micros, u64)> = group.iter().filter(|r| r.kind == Kind::CentralApply).map(|r| (r.t_us, r.version.unwrap_or(0))).collect();
         let mut next = 0;
         let (mut previous_us, mut last_us) = (0, 0);
         for commit in group.iter().filter(|r| r.kind != Kind::CentralApply) {

@@ -51,10 +51,10 @@ impl NetworkModel {
         self.messages += 1;
         let distribution = *self.distribution(self.layout.link_class(from, to));
         let (seed, layout) = (self.seed, self.layout);
-        let link = self.links.entry((from, to)).or_insert_with(|| Link {
-            rng: stream(seed, &format!("network/{}->{}", layout.name(from), layout.name(to))),
-            last_delivery_us: 0,
-        });
+        let link = self
+            .links
+            .entry((from, to))
+            .or_insert_with(|| Link { rng: stream(seed, &format!("network/{}->{}", layout.name(from), layout.name(to))), last_delivery_us: 0 });
         let latency = (distribution.sample_us(&mut link.rng) as f64 * factor) as Micros;
         match reorder_jitter_us {
             None => {

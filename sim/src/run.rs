@@ -8,8 +8,8 @@ use crate::staleness::{read_staleness_us, staleness_times};
 use crate::summary::{self, Metrics, SUMMARY_SCHEMA, Summary};
 use scenarios::Scenario;
 use std::collections::BTreeMap;
-use system::history::Kind;
 use system::US_PER_S;
+use system::history::Kind;
 
 /// The engines a run can use.
 pub const ENGINES: [&str; 1] = ["des"];

@@ -52,9 +52,7 @@ pub fn read_staleness_us<'a>(commits: &[&'a Record], read: &Record) -> (Micros, 
 /// synchronous design applies at certification, just before the store commits.
 fn ahead_by_one_transaction(next: &[&Record], read: &Record) -> bool {
     let Some(first) = next.first() else { return false };
-    next.iter()
-        .take_while(|c| c.t_us == first.t_us)
-        .any(|c| c.on_hand == read.on_hand && read.version.is_some_and(|v| Some(v) >= c.version))
+    next.iter().take_while(|c| c.t_us == first.t_us).any(|c| c.on_hand == read.on_hand && read.version.is_some_and(|v| Some(v) >= c.version))
 }
 
 /// Time-based staleness figures for the whole chain.

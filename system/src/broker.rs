@@ -8,9 +8,9 @@
 //! its new partitions with the committed offsets. A commit from an older
 //! generation is refused (`CommitFailed`), as Kafka refuses a zombie's.
 
+use crate::Micros;
 use crate::message::{BrokerRecord, Msg, NodeId};
 use crate::node::{Ctx, Input, Node, Op, Timer};
-use crate::Micros;
 use std::collections::BTreeMap;
 
 /// Parameters of the broker, from the scenario.
@@ -115,8 +115,7 @@ impl Broker {
     }
 
     fn owns(&self, member: NodeId, generation: u32, partitions: impl IntoIterator<Item = u32>) -> bool {
-        generation == self.generation
-            && self.assignment.get(&member).is_some_and(|owned| partitions.into_iter().all(|p| owned.contains(&p)))
+        generation == self.generation && self.assignment.get(&member).is_some_and(|owned| partitions.into_iter().all(|p| owned.contains(&p)))
     }
 
     /// Up to `max_records` records from the given positions, in offset order per partition.

@@ -111,8 +111,7 @@ impl Central {
     }
 
     fn index(&self, store: u32, sku: u32) -> Option<usize> {
-        (store < self.config.stores && sku < self.config.skus_per_store)
-            .then(|| store as usize * self.config.skus_per_store as usize + sku as usize)
+        (store < self.config.stores && sku < self.config.skus_per_store).then(|| store as usize * self.config.skus_per_store as usize + sku as usize)
     }
 
     /// Central's row for (store, sku).
@@ -131,8 +130,7 @@ impl Central {
 
     /// Whether central shows `store` at `now_us` (its own clock).
     pub fn shows(&self, store: u32, now_us: Micros) -> bool {
-        !self.monitored()
-            || self.watermarks.get(store as usize).is_some_and(|w| now_us.saturating_sub(w.at_us) <= self.config.stale_after_us)
+        !self.monitored() || self.watermarks.get(store as usize).is_some_and(|w| now_us.saturating_sub(w.at_us) <= self.config.stale_after_us)
     }
 
     /// Writes one event into the view in its own transaction; returns whether it wrote.
@@ -346,7 +344,9 @@ impl Node for Central {
 
     fn cost(&self, input: &Input) -> (Op, u32) {
         match input {
-            Input::Message { msg: msg @ (Msg::Apply { .. } | Msg::SnapshotRows { .. } | Msg::Replicate { .. }), .. } => (Op::CentralApply, msg.units()),
+            Input::Message { msg: msg @ (Msg::Apply { .. } | Msg::SnapshotRows { .. } | Msg::Replicate { .. }), .. } => {
+                (Op::CentralApply, msg.units())
+            }
             Input::Message { msg: Msg::ReadStock { .. }, .. } => (Op::CentralRead, 1),
             _ => (Op::Free, 1),
         }

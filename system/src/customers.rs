@@ -3,12 +3,12 @@
 //! Reads pick a store uniformly and a SKU by the chain's popularity, from
 //! their own seeded stream, so every design sees the same reads.
 
+use crate::Micros;
 use crate::message::{Msg, NodeId};
 use crate::node::{Ctx, Input, Node, Op, Timer};
-use crate::Micros;
+use crate::popularity::Popularity;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
-use crate::popularity::Popularity;
 use rand_distr::{Distribution as _, Exp};
 
 /// Parameters of the online workload, from the scenario.

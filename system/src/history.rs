@@ -104,7 +104,18 @@ pub struct Record {
 impl Record {
     /// A record about one (store, sku); the engine fills `t_us` and `node`.
     pub fn stock(kind: Kind, store: u32, sku: u32) -> Self {
-        Record { t_us: 0, node: 0, kind, store: Some(store), sku: Some(sku), qty: None, on_hand: None, version: None, order: None, detail: Cow::Borrowed("") }
+        Record {
+            t_us: 0,
+            node: 0,
+            kind,
+            store: Some(store),
+            sku: Some(sku),
+            qty: None,
+            on_hand: None,
+            version: None,
+            order: None,
+            detail: Cow::Borrowed(""),
+        }
     }
 
     /// A record about one node (or the engine), with a detail.

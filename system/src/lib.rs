@@ -23,8 +23,8 @@
 //!   queries an engine needs (is the pipeline drained, what is each store's truth).
 
 pub mod broker;
-pub mod certifier;
 pub mod central;
+pub mod certifier;
 pub mod consumer;
 pub mod customers;
 pub mod history;

@@ -38,10 +38,16 @@ pub enum Payload {
     /// A heartbeat row written through the outbox: once central applies it,
     /// every earlier commit of the store is applied (a watermark at `store_ts_us`,
     /// on the store's own clock).
-    Heartbeat { store: u32, store_ts_us: Micros },
+    Heartbeat {
+        store: u32,
+        store_ts_us: Micros,
+    },
     /// A relay's heartbeat on the side topic (Debezium's heartbeat topic), on the relay's clock:
     /// it proves the relay and the broker are alive, nothing about stock events.
-    RelayHeartbeat { store: u32, relay_ts_us: Micros },
+    RelayHeartbeat {
+        store: u32,
+        relay_ts_us: Micros,
+    },
     /// A row of a periodic reconciliation snapshot: the absolute value and
     /// version of one stock row as the store holds it (not a change).
     Snapshot(StockEvent),
@@ -85,66 +91,132 @@ pub struct BrokerRecord {
 pub enum Msg {
     // Store DB log <-> relay (the binlog stream).
     /// Relay to store: stream the outbox log of `epoch` from `from_lsn` on.
-    Subscribe { epoch: u32, from_lsn: u64 },
+    Subscribe {
+        epoch: u32,
+        from_lsn: u64,
+    },
     /// Store to relay: your position is in a log that no longer exists (the DB
     /// was restored); the stream starts again at lsn 0 of `epoch`'s log.
-    LogReset { epoch: u32 },
+    LogReset {
+        epoch: u32,
+    },
     /// Store to relay: newly committed (or replayed) outbox rows of `epoch`'s log, in log order.
-    LogRows { epoch: u32, rows: Vec<OutboxRow> },
+    LogRows {
+        epoch: u32,
+        rows: Vec<OutboxRow>,
+    },
 
     // Relay <-> broker (producer).
     /// Append each record to its partition; acks=all.
-    Produce { request_id: u64, records: Vec<(u32, BrokerRecord)> },
-    ProduceAck { request_id: u64 },
+    Produce {
+        request_id: u64,
+        records: Vec<(u32, BrokerRecord)>,
+    },
+    ProduceAck {
+        request_id: u64,
+    },
 
     // Consumer <-> broker (group coordinator and fetch).
     JoinGroup,
-    Heartbeat { generation: u32 },
+    Heartbeat {
+        generation: u32,
+    },
     /// Coordinator to a member: leave the group state you had and join again.
     RejoinGroup,
     /// The member's partitions for this generation, with the group's committed offsets.
-    Assignment { generation: u32, partitions: Vec<(u32, u64)> },
+    Assignment {
+        generation: u32,
+        partitions: Vec<(u32, u64)>,
+    },
     /// Long poll: answer at once when any record is there, else after `fetch_max_wait`.
-    Fetch { request_id: u64, generation: u32, positions: Vec<(u32, u64)>, max_records: u32 },
+    Fetch {
+        request_id: u64,
+        generation: u32,
+        positions: Vec<(u32, u64)>,
+        max_records: u32,
+    },
     /// Records as `(partition, offset, record)`, in offset order per partition.
-    Fetched { request_id: u64, generation: u32, records: Vec<(u32, u64, BrokerRecord)> },
+    Fetched {
+        request_id: u64,
+        generation: u32,
+        records: Vec<(u32, u64, BrokerRecord)>,
+    },
     /// Offsets to commit: the next offset to read per partition.
-    CommitOffsets { generation: u32, offsets: Vec<(u32, u64)> },
+    CommitOffsets {
+        generation: u32,
+        offsets: Vec<(u32, u64)>,
+    },
     /// The commit was refused: the member is not in this generation (a zombie).
-    CommitFailed { generation: u32 },
+    CommitFailed {
+        generation: u32,
+    },
 
     // Consumer <-> central.
-    Apply { request_id: u64, events: Vec<Payload> },
-    Applied { request_id: u64 },
+    Apply {
+        request_id: u64,
+        events: Vec<Payload>,
+    },
+    Applied {
+        request_id: u64,
+    },
 
     // Central <-> store app (freshness by health check, the legacy batch).
-    HealthCheck { request_id: u64 },
-    HealthOk { request_id: u64 },
+    HealthCheck {
+        request_id: u64,
+    },
+    HealthOk {
+        request_id: u64,
+    },
     /// Legacy batch: send me every stock row.
     SnapshotRequest,
     /// Every stock row as the store holds it (absolute value and version).
-    SnapshotRows { rows: Vec<StockEvent> },
+    SnapshotRows {
+        rows: Vec<StockEvent>,
+    },
 
     // Store <-> central in the synchronous multi-master baseline (Galera-like).
     /// Certify this transaction's writeset; the store commits when certified.
-    Replicate { txn: u64, events: Vec<StockEvent> },
+    Replicate {
+        txn: u64,
+        events: Vec<StockEvent>,
+    },
     /// Central to the other members: apply this writeset and acknowledge.
-    Writeset { origin: NodeId, txn: u64, rows: u32 },
-    WritesetAck { origin: NodeId, txn: u64 },
+    Writeset {
+        origin: NodeId,
+        txn: u64,
+        rows: u32,
+    },
+    WritesetAck {
+        origin: NodeId,
+        txn: u64,
+    },
     /// Every member of the primary component has the writeset: commit.
-    Certified { txn: u64 },
+    Certified {
+        txn: u64,
+    },
     /// The sender is not (or no longer) in the primary component: it must refuse writes.
     NotPrimary,
     /// A non-primary member asks to join the primary component again; the
     /// transaction it gave up on, if any, must not be certified any more.
-    JoinPrimary { abandoned: Option<u64> },
+    JoinPrimary {
+        abandoned: Option<u64>,
+    },
     /// Welcome back, with the last of your transactions the component certified
     /// (an incremental state transfer: a transaction the member gave up on may have been certified).
-    Joined { certified_through: Option<u64> },
+    Joined {
+        certified_through: Option<u64>,
+    },
 
     // Customers <-> central (online API).
-    ReadStock { request_id: u64, store: u32, sku: u32 },
-    StockShown { request_id: u64, on_hand: Option<i64> },
+    ReadStock {
+        request_id: u64,
+        store: u32,
+        sku: u32,
+    },
+    StockShown {
+        request_id: u64,
+        on_hand: Option<i64>,
+    },
 }
 
 impl Msg {

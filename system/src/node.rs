@@ -24,24 +24,33 @@ pub enum Timer {
     /// Write a reconciliation snapshot of every row through the outbox.
     Reconcile,
     /// Sync multimaster: a writeset waited too long for certification.
-    CertifyTimeout { txn: u64 },
+    CertifyTimeout {
+        txn: u64,
+    },
     /// Sync multimaster: a non-primary member asks to join again.
     JoinPrimary,
     // relay
     OffsetFlush,
-    ProduceTimeout { request_id: u64 },
+    ProduceTimeout {
+        request_id: u64,
+    },
     /// Try again after a lost connection (relay and consumer).
     Reconnect,
     // broker
     SessionCheck,
-    FetchDeadline { consumer: NodeId, request_id: u64 },
+    FetchDeadline {
+        consumer: NodeId,
+        request_id: u64,
+    },
     // consumer
     GroupHeartbeat,
     /// Auto-commit the positions fetched so far.
     AutoCommit,
     // central
     /// Store `store` turns stale now unless its watermark moved.
-    StaleCheck { store: u32 },
+    StaleCheck {
+        store: u32,
+    },
     /// Poll every store app (health check freshness).
     HealthPoll,
     /// Pull every store's snapshot (legacy batch).
@@ -68,11 +77,16 @@ pub enum Op {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
     Start,
-    Message { from: NodeId, msg: Msg },
+    Message {
+        from: NodeId,
+        msg: Msg,
+    },
     Timer(Timer),
     /// The connection to `peer` reset (a partition outlasted the connection
     /// timeout, or the peer crashed): messages in flight to it are lost.
-    Disconnected { peer: NodeId },
+    Disconnected {
+        peer: NodeId,
+    },
 }
 
 /// Which clock a timer's time is on.

@@ -15,12 +15,12 @@
 //! every stock row once (`resync`), so that versions keep rising and central
 //! learns the restored values.
 
+use crate::Micros;
 use crate::history::{Kind, Record};
 use crate::message::{Msg, NodeId, OutboxRow, Payload, StockEvent};
 use crate::node::{Ctx, Input, Node, Op, Reconnect, Timer};
 use crate::producer::{Producer, ProducerConfig};
 use crate::workload::{Intent, Line, TillWorkload};
-use crate::Micros;
 use std::collections::VecDeque;
 
 /// One stock row of the local DB.

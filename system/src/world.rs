@@ -144,8 +144,7 @@ impl World {
                         index: i,
                         epoch_in_version: d.event_id == EventId::StoreSkuIncrementEpoch,
                         heartbeat_interval_us: (cdc && d.freshness == Freshness::OutboxHeartbeat).then_some(d.heartbeat_interval_s * US_PER_S),
-                        reconciliation_interval_us: (cdc && d.repair == Repair::Reconciliation)
-                            .then_some(d.reconciliation_interval_s * US_PER_S),
+                        reconciliation_interval_us: (cdc && d.repair == Repair::Reconciliation).then_some(d.reconciliation_interval_s * US_PER_S),
                         dual_write: (cdc && dual_write).then(|| producer(i)),
                         reconnect_backoff_us,
                         sync: (d.pipeline == Pipeline::SyncMultimaster)

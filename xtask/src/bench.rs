@@ -91,7 +91,8 @@ pub fn run(args: Args) -> u8 {
         return exit::BAD_INPUT as u8;
     }
     let binary = root.join("target/release/xtask");
-    let mut rows = vec![["scenario", "engine", "events", "wall s", "events/s", "sim/wall", "peak RSS MiB", "x floor per event"].map(String::from).to_vec()];
+    let mut rows =
+        vec![["scenario", "engine", "events", "wall s", "events/s", "sim/wall", "peak RSS MiB", "x floor per event"].map(String::from).to_vec()];
     for name in &args.scenarios {
         eprintln!("running {name}...");
         let run = match measure(&binary, name, args.seed) {

@@ -123,8 +123,8 @@ pub fn mean_interval(values: &[f64]) -> (f64, f64) {
     let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
     // Two-sided 97.5% quantiles of t for 1..30 degrees of freedom, then the normal's.
     const T: [f64; 30] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093,
-        2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+        2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
     ];
     let t = T.get(n - 2).copied().unwrap_or(1.96);
     (mean, t * (variance / n as f64).sqrt())
@@ -164,8 +164,7 @@ pub fn run(args: Args) -> u8 {
             return exit::BAD_INPUT as u8;
         };
         eprintln!("{label}: {} seeds", seeds.len());
-        let template =
-            crate::scenario::Args { scenario: args.scenario.clone(), seed: 0, design: preset.map(String::from), overrides, out: None };
+        let template = crate::scenario::Args { scenario: args.scenario.clone(), seed: 0, design: preset.map(String::from), overrides, out: None };
         let results = run_seeds(&pool, &scenario, &template, &seeds, true);
         per_design.push((label, scenario, results));
     }
@@ -194,7 +193,10 @@ pub fn run(args: Args) -> u8 {
                 *broken.entry(invariants.iter().copied().find(|i| *i == name).unwrap_or("harness_bug")).or_default() += 1;
             }
         }
-        verdict_rows.push([vec![label.clone(), results.len().to_string()], invariants.iter().map(|i| broken.get(i).copied().unwrap_or(0).to_string()).collect()].concat());
+        verdict_rows.push(
+            [vec![label.clone(), results.len().to_string()], invariants.iter().map(|i| broken.get(i).copied().unwrap_or(0).to_string()).collect()]
+                .concat(),
+        );
         let worst_staleness_s = metrics_of(results).iter().map(|m| m.fresh_read_staleness.max_ms / 1000.0).fold(0.0, f64::max);
         let failing = results.iter().filter(|r| r.row.verdict != "held").count();
         let what = if broken.is_empty() {
@@ -203,17 +205,22 @@ pub fn run(args: Args) -> u8 {
             let list: Vec<String> = broken.iter().map(|(name, n)| format!("{name} on {n}")).collect();
             format!("failed {failing} of {} seeds (broke {})", results.len(), list.join(", "))
         };
-        verdict_lines.push((broken.is_empty(), format!("{label} {what}; the oldest stock shown to a customer as fresh was {worst_staleness_s:.1} s old.")));
+        verdict_lines
+            .push((broken.is_empty(), format!("{label} {what}; the oldest stock shown to a customer as fresh was {worst_staleness_s:.1} s old.")));
     }
     // Metrics: mean ± 95% interval.
-    let labels: Vec<&str> = per_design.iter().find_map(|(_, _, r)| metrics_of(r).first().map(|m| compared(m).into_iter().map(|(l, _)| l).collect())).unwrap_or_default();
+    let labels: Vec<&str> =
+        per_design.iter().find_map(|(_, _, r)| metrics_of(r).first().map(|m| compared(m).into_iter().map(|(l, _)| l).collect())).unwrap_or_default();
     let mut metric_rows = vec![[vec!["metric".to_string()], columns.clone()].concat()];
     for (i, label) in labels.iter().enumerate() {
-        let cells = per_design.iter().map(|(_, _, results)| format_interval(mean_interval(&metrics_of(results).iter().map(|m| compared(m)[i].1).collect::<Vec<_>>())));
+        let cells = per_design
+            .iter()
+            .map(|(_, _, results)| format_interval(mean_interval(&metrics_of(results).iter().map(|m| compared(m)[i].1).collect::<Vec<_>>())));
         metric_rows.push([vec![label.to_string()], cells.collect()].concat());
     }
     // Cost, scaled to a month.
-    let mut cost_rows = vec![["design", "hosts", "messages/month", "GB sent/month", "broker GB", "relay+consumer CPU h/month", "$/month"].map(String::from).to_vec()];
+    let mut cost_rows =
+        vec![["design", "hosts", "messages/month", "GB sent/month", "broker GB", "relay+consumer CPU h/month", "$/month"].map(String::from).to_vec()];
     for (label, _, results) in &per_design {
         let ms = metrics_of(results);
         let mean = |f: &dyn Fn(&Metrics) -> f64| mean_interval(&ms.iter().map(f).collect::<Vec<_>>()).0;
@@ -221,7 +228,9 @@ pub fn run(args: Args) -> u8 {
         let messages = mean(&|m| m.messages as f64) * month_factor;
         let gb = mean(&|m| m.bytes as f64) * month_factor / 1e9;
         let storage_gb = mean(&|m| m.broker_records as f64) * 256.0 * month_factor / 1e9;
-        let cpu_h = mean(&|m| ["relay", "consumer", "mirror"].iter().map(|r| m.busy_s_total.get(*r).copied().unwrap_or(0.0)).sum::<f64>()) * month_factor / 3600.0;
+        let cpu_h = mean(&|m| ["relay", "consumer", "mirror"].iter().map(|r| m.busy_s_total.get(*r).copied().unwrap_or(0.0)).sum::<f64>())
+            * month_factor
+            / 3600.0;
         let dollars = hosts * args.host_month_usd
             + gb * args.gb_transfer_usd
             + messages / 1e6 * args.million_messages_usd

@@ -83,7 +83,8 @@ pub fn run(args: Args) -> u8 {
     for row in rows {
         let run = |design: &str| -> Result<Vec<SeedResult>, String> {
             let scenario = source::load(&row.scenario, Some(design), &[])?;
-            let template = crate::scenario::Args { scenario: row.scenario.clone(), seed: 0, design: Some(design.to_string()), overrides: Vec::new(), out: None };
+            let template =
+                crate::scenario::Args { scenario: row.scenario.clone(), seed: 0, design: Some(design.to_string()), overrides: Vec::new(), out: None };
             Ok(run_seeds(&pool, &scenario, &template, &seeds, false))
         };
         eprintln!("{} on {}", row.design, row.scenario);
@@ -111,7 +112,10 @@ pub fn run(args: Args) -> u8 {
             risky.fresh_read_staleness_max_s,
             risky.messages,
             if recommended.broken.is_empty() {
-                format!("held on {}/{} (stale shown fresh {:.1}, hidden within bound {:.1}, messages {:.0})", recommended.seeds, recommended.seeds, recommended.stale_shown_fresh_s, recommended.hidden_within_bound_s, recommended.messages)
+                format!(
+                    "held on {}/{} (stale shown fresh {:.1}, hidden within bound {:.1}, messages {:.0})",
+                    recommended.seeds, recommended.seeds, recommended.stale_shown_fresh_s, recommended.hidden_within_bound_s, recommended.messages
+                )
             } else {
                 format!("BROKE {}", recommended.broken.iter().cloned().collect::<Vec<_>>().join(", "))
             },

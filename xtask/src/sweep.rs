@@ -142,8 +142,7 @@ pub fn run(args: Args) -> u8 {
         return exit::BAD_INPUT as u8;
     };
     let shard = args.shard.or_else(shard_from_ci);
-    let seeds: Vec<u64> =
-        (args.seeds.first..=args.seeds.last).filter(|seed| shard.is_none_or(|s| seed % s.count == s.index - 1)).collect();
+    let seeds: Vec<u64> = (args.seeds.first..=args.seeds.last).filter(|seed| shard.is_none_or(|s| seed % s.count == s.index - 1)).collect();
     let root = args.out.clone().unwrap_or_else(|| source::workspace_root().join("results"));
     let dir = match sim::artefacts::run_dir(&root, &scenario.name, &scenario.design.name, 0) {
         Ok(dir) => dir.with_file_name("sweep"),
@@ -164,7 +163,8 @@ pub fn run(args: Args) -> u8 {
     eprintln!("sweep {} ({}): {} seeds on {jobs} threads{shard_note}", scenario.name, scenario.design.name, seeds.len());
     #[allow(clippy::disallowed_methods)] // wall time of the sweep, measured outside the simulation
     let started = std::time::Instant::now();
-    let template = crate::scenario::Args { scenario: args.scenario.clone(), seed: 0, design: args.design.clone(), overrides: args.overrides.clone(), out: None };
+    let template =
+        crate::scenario::Args { scenario: args.scenario.clone(), seed: 0, design: args.design.clone(), overrides: args.overrides.clone(), out: None };
     let results = run_seeds(&pool, &scenario, &template, &seeds, false);
     let wall_s = started.elapsed().as_secs_f64();
     let summary = summarise(&scenario, &results, wall_s);
@@ -316,7 +316,13 @@ fn summarise(scenario: &scenarios::Scenario, results: &[SeedResult], wall_s: f64
 }
 
 /// Writes `sweep/seeds.csv`, `sweep/failing.txt`, `sweep/summary.json` and each failing seed's run folder.
-fn write(dir: &std::path::Path, root: &std::path::Path, scenario: &scenarios::Scenario, results: &[SeedResult], summary: &SweepSummary) -> std::io::Result<()> {
+fn write(
+    dir: &std::path::Path,
+    root: &std::path::Path,
+    scenario: &scenarios::Scenario,
+    results: &[SeedResult],
+    summary: &SweepSummary,
+) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let mut csv = csv::Writer::from_writer(Vec::new());
     for result in results {

@@ -98,7 +98,9 @@ fn a_restore_rolls_the_store_back_and_resyncs_central() {
 fn a_restore_without_a_store_epoch_loses_the_resync() {
     // Goal: the same restore under `store_sku_increment` ids (no epoch) reuses
     // versions; central drops the rewritten rows as old and never converges.
-    let r = run("[design]\nevent_id = \"store_sku_increment\"\n[[fault]]\nat = \"15m\"\nkind = \"restore\"\nnode = \"store-0\"\nbackup_age = \"10m\"\nrestart_after = \"30s\"\n");
+    let r = run(
+        "[design]\nevent_id = \"store_sku_increment\"\n[[fault]]\nat = \"15m\"\nkind = \"restore\"\nnode = \"store-0\"\nbackup_age = \"10m\"\nrestart_after = \"30s\"\n",
+    );
     assert!(!r.invariants["convergence"].held);
 }
 
@@ -130,7 +132,9 @@ fn duplicated_messages_reach_central_twice_and_are_skipped() {
     assert!(r.metrics.events_skipped > 0);
     assert!(r.invariants["idempotence"].held);
     // Without idempotency and with deltas, the same duplicates apply twice.
-    let naive = run("[design]\nevent_semantics = \"delta\"\nidempotency = \"none\"\n[[fault]]\nat = \"0s\"\nkind = \"duplicate\"\nbetween = [\"consumers\", \"central\"]\nprobability = 0.5\nfor = \"19m\"\n");
+    let naive = run(
+        "[design]\nevent_semantics = \"delta\"\nidempotency = \"none\"\n[[fault]]\nat = \"0s\"\nkind = \"duplicate\"\nbetween = [\"consumers\", \"central\"]\nprobability = 0.5\nfor = \"19m\"\n",
+    );
     assert!(!naive.invariants["idempotence"].held);
     assert!(!naive.invariants["convergence"].held);
 }
@@ -139,7 +143,9 @@ fn duplicated_messages_reach_central_twice_and_are_skipped() {
 fn reordering_lets_messages_overtake() {
     // Goal: with FIFO off and jitter on, later messages arrive first. Method:
     // online reads (10 a second) to central with up to 500 ms of jitter.
-    let r = run("[online]\nreads_per_second = 10.0\n[[fault]]\nat = \"0s\"\nkind = \"reorder\"\nbetween = [\"customers\", \"central\"]\njitter = \"500ms\"\nfor = \"19m\"\n");
+    let r = run(
+        "[online]\nreads_per_second = 10.0\n[[fault]]\nat = \"0s\"\nkind = \"reorder\"\nbetween = [\"customers\", \"central\"]\njitter = \"500ms\"\nfor = \"19m\"\n",
+    );
     assert!(r.outcome.faults[0].effect.reordered > 0, "{:?}", r.outcome.faults[0].effect);
 }
 

@@ -3,7 +3,7 @@
 //! each fault kind shown to take effect (`faults`).
 
 mod checkers;
+mod detection;
 mod faults;
 mod history;
 mod runs;
-mod detection;

@@ -48,9 +48,8 @@ fn designs_see_the_same_till_and_online_workload() {
             .map(|r| (r.t_us, r.store, r.sku, r.qty, r.on_hand, r.version))
             .collect::<Vec<_>>()
     };
-    let reads = |run: &sim::Run| {
-        run.outcome.history.iter().filter(|r| r.kind == system::history::Kind::Read).map(|r| (r.store, r.sku)).collect::<Vec<_>>()
-    };
+    let reads =
+        |run: &sim::Run| run.outcome.history.iter().filter(|r| r.kind == system::history::Kind::Read).map(|r| (r.store, r.sku)).collect::<Vec<_>>();
     assert!(!commits(&ra).is_empty() && !reads(&ra).is_empty());
     assert_eq!(commits(&ra), commits(&rb));
     assert_eq!(reads(&ra), reads(&rb));

@@ -165,7 +165,11 @@ impl Harness {
             let rows = self.queue.len().min(self.batch_max_rows as usize);
             prop_assert!(rows > 0, "an empty request");
             let payloads: Vec<Payload> = records.iter().map(|(_, r)| r.payload).collect();
-            prop_assert_eq!(&payloads[..], &self.queue.iter().take(rows).copied().collect::<Vec<_>>()[..], "a request is the oldest unacknowledged commits, in commit order");
+            prop_assert_eq!(
+                &payloads[..],
+                &self.queue.iter().take(rows).copied().collect::<Vec<_>>()[..],
+                "a request is the oldest unacknowledged commits, in commit order"
+            );
             for (partition, record) in &records {
                 prop_assert!(*partition < self.partitions);
                 let store_partition = partition_for(format!("store-{STORE_INDEX}").as_bytes(), self.partitions);
@@ -194,7 +198,8 @@ impl Harness {
                     prop_assert_eq!(at, self.now + RECONNECT_BACKOFF_US);
                     self.reconnects += 1;
                 }
-                (Timer::TillArrival | Timer::RandomRestock | Timer::DeliveryStart | Timer::DeliveryStep, Clock::World) | (Timer::Heartbeat, Clock::Node) => {
+                (Timer::TillArrival | Timer::RandomRestock | Timer::DeliveryStart | Timer::DeliveryStep, Clock::World)
+                | (Timer::Heartbeat, Clock::Node) => {
                     self.seq += 1;
                     self.timers.push((at, self.seq, timer));
                 }

@@ -10,13 +10,13 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use scenarios::{EventSemantics, Freshness, Idempotency};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use system::{Micros, US_PER_S};
 use system::broker::{Broker, BrokerConfig};
 use system::central::{Central, CentralConfig};
 use system::consumer::{CommitPolicy, Consumer, ConsumerConfig, Sink};
 use system::message::{BrokerRecord, Key, Msg, NodeId, Payload};
 use system::node::{Clock, Effects, Input, Node, Timer};
 use system::world::AnyNode;
+use system::{Micros, US_PER_S};
 
 pub(crate) const BROKER: NodeId = 0;
 pub(crate) const CENTRAL: NodeId = 1;
@@ -251,7 +251,11 @@ impl Net {
         let fx = self.run(node, |n, c| n.handle(c, Input::Disconnected { peer }));
         if matches!(self.nodes[node as usize], Some(AnyNode::Consumer(_))) {
             // A reconnect after the backoff, unless one is already pending.
-            prop_assert!(fx.timers.iter().all(|t| *t == (self.now + RECONNECT_BACKOFF_US, Clock::Node, Timer::Reconnect)) && fx.timers.len() <= 1, "{:?}", fx.timers);
+            prop_assert!(
+                fx.timers.iter().all(|t| *t == (self.now + RECONNECT_BACKOFF_US, Clock::Node, Timer::Reconnect)) && fx.timers.len() <= 1,
+                "{:?}",
+                fx.timers
+            );
         }
         self.absorb(node, fx)
     }
@@ -316,7 +320,11 @@ impl Net {
             if !refused {
                 for (p, o) in offsets {
                     prop_assert!(self.covered(p, o), "the broker took a commit of {p}@{o} past records central has not applied");
-                    prop_assert!(o >= self.committed[p as usize], "partition {p}'s committed offset went back from {} to {o}", self.committed[p as usize]);
+                    prop_assert!(
+                        o >= self.committed[p as usize],
+                        "partition {p}'s committed offset went back from {} to {o}",
+                        self.committed[p as usize]
+                    );
                     self.committed[p as usize] = o;
                 }
             }
@@ -386,7 +394,8 @@ impl Net {
             Step::CrashBroker(lose) => self.crash(BROKER, *lose)?,
             Step::CrashCentral(lose) => self.crash(CENTRAL, *lose)?,
             Step::Reset(pick) => {
-                let busy: Vec<(NodeId, NodeId)> = self.links.iter().filter(|((from, _), q)| *from != PRODUCER && !q.is_empty()).map(|(&k, _)| k).collect();
+                let busy: Vec<(NodeId, NodeId)> =
+                    self.links.iter().filter(|((from, _), q)| *from != PRODUCER && !q.is_empty()).map(|(&k, _)| k).collect();
                 if let Some(&(from, to)) = busy.get(pick % busy.len().max(1)) {
                     self.disconnect(from, to)?;
                 }

@@ -355,7 +355,15 @@ impl Harness {
         let fx = on(&mut self.relay, self.now, RELAY, |n, c| n.timer(c, Timer::OffsetFlush));
         self.absorb(fx)?;
         self.safe_at_flush = (0..).find(|lsn| !self.in_broker.contains(lsn)).expect("a gap");
-        prop_assert!(self.relay.flushed_lsn() <= self.safe_at_flush, "flushed {} past {}; acked {}, in broker {:?}, outbox {}", self.relay.flushed_lsn(), self.safe_at_flush, self.relay.acked_lsn(), self.in_broker, self.outbox.len());
+        prop_assert!(
+            self.relay.flushed_lsn() <= self.safe_at_flush,
+            "flushed {} past {}; acked {}, in broker {:?}, outbox {}",
+            self.relay.flushed_lsn(),
+            self.safe_at_flush,
+            self.relay.acked_lsn(),
+            self.in_broker,
+            self.outbox.len()
+        );
         Ok(())
     }
 
@@ -559,11 +567,26 @@ enum ChainFault {
 /// What happens next in [`Chain`].
 #[derive(Debug, Clone)]
 enum ChainEvent {
-    Deliver { from: NodeId, to: NodeId, msg: Msg },
-    Timer { node: NodeId, incarnation: u32, timer: Timer },
-    Disconnected { node: NodeId, peer: NodeId },
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        msg: Msg,
+    },
+    Timer {
+        node: NodeId,
+        incarnation: u32,
+        timer: Timer,
+    },
+    Disconnected {
+        node: NodeId,
+        peer: NodeId,
+    },
     /// The link `from -> to` has held a message for the connection timeout.
-    ConnectionTimeout { from: NodeId, to: NodeId, episode: u64 },
+    ConnectionTimeout {
+        from: NodeId,
+        to: NodeId,
+        episode: u64,
+    },
     FaultStart,
     /// The store restarts after its crash.
     Restart,
@@ -658,7 +681,10 @@ impl Chain {
             // The broker stand-in appends and acknowledges at once.
             if let Msg::Produce { request_id, records } = msg {
                 self.appended.extend(records.iter().map(|(_, r)| r.payload));
-                self.schedule(self.now + 2 * LINK_LATENCY_US, ChainEvent::Deliver { from: self.broker, to: from, msg: Msg::ProduceAck { request_id } });
+                self.schedule(
+                    self.now + 2 * LINK_LATENCY_US,
+                    ChainEvent::Deliver { from: self.broker, to: from, msg: Msg::ProduceAck { request_id } },
+                );
             }
             return;
         }
@@ -681,7 +707,10 @@ impl Chain {
     /// last is not mistaken for a lost one.
     fn run(&mut self, fault: ChainFault, end_us: Micros) {
         self.run_events(fault, end_us);
-        while let Some(i) = (0..self.queue.len()).filter(|&i| !matches!(self.queue[i].2, ChainEvent::Timer { .. })).min_by_key(|&i| (self.queue[i].0, self.queue[i].1)) {
+        while let Some(i) = (0..self.queue.len())
+            .filter(|&i| !matches!(self.queue[i].2, ChainEvent::Timer { .. }))
+            .min_by_key(|&i| (self.queue[i].0, self.queue[i].1))
+        {
             let (at, _, event) = self.queue.swap_remove(i);
             self.now = self.now.max(at);
             match event {

@@ -92,7 +92,20 @@ struct Driver {
 impl Driver {
     /// Starts the store and subscribes a relay from lsn 0.
     fn new(store: Store, skew: Micros, heartbeat_us: Option<Micros>) -> Result<Driver, TestCaseError> {
-        let mut d = Driver { store, skew, heartbeat_us, timers: Vec::new(), seq: 0, now: 0, stream: None, arrivals: Vec::new(), heartbeats: Vec::new(), starts: vec![skew], crashes: Vec::new(), fired: 0 };
+        let mut d = Driver {
+            store,
+            skew,
+            heartbeat_us,
+            timers: Vec::new(),
+            seq: 0,
+            now: 0,
+            stream: None,
+            arrivals: Vec::new(),
+            heartbeats: Vec::new(),
+            starts: vec![skew],
+            crashes: Vec::new(),
+            fired: 0,
+        };
         let records = d.handle(&mut |s, c| s.start(c))?;
         prop_assert!(records.is_empty(), "a fresh store has nothing to resync");
         d.subscribe(0, 0)?;
@@ -118,7 +131,10 @@ impl Driver {
         let stock_rows: Vec<_> = new_rows.iter().filter_map(|row| stock(&row.payload)).collect();
         prop_assert_eq!(fx.records.len(), stock_rows.len(), "one history record per stock row");
         for (record, e) in fx.records.iter().zip(&stock_rows) {
-            prop_assert_eq!((record.store, record.sku, record.qty, record.on_hand, record.version), (Some(e.store), Some(e.sku), Some(e.delta), Some(e.on_hand), Some(e.version)));
+            prop_assert_eq!(
+                (record.store, record.sku, record.qty, record.on_hand, record.version),
+                (Some(e.store), Some(e.sku), Some(e.delta), Some(e.on_hand), Some(e.version))
+            );
             let kind = match e.delta {
                 d if d < 0 => Kind::Sale,
                 0 => Kind::Resync,

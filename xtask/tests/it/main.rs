@@ -107,7 +107,11 @@ fn a_fault_naming_a_store_that_does_not_exist_exits_2_with_its_line() {
     // Goal: cross-references are checked. Method: store-25 in a 20-store chain; then a missing field.
     let dir = temp_dir("fault-ref");
     let file = dir.join("ghost.toml");
-    std::fs::write(&file, "name = \"ghost\"\n\n[[fault]]\nat = \"1m\"\nkind = \"partition\"\nbetween = [\"store-25\", \"central-side\"]\nfor = \"10s\"\n").unwrap();
+    std::fs::write(
+        &file,
+        "name = \"ghost\"\n\n[[fault]]\nat = \"1m\"\nkind = \"partition\"\nbetween = [\"store-25\", \"central-side\"]\nfor = \"10s\"\n",
+    )
+    .unwrap();
     let out = xtask(&["scenario", file.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
@@ -150,7 +154,19 @@ fn a_sweep_reports_failing_seeds_with_replay_lines_and_exits_1() {
 fn a_shard_takes_its_share_of_the_seeds() {
     // Goal: `--shard i/n` runs the seeds with seed % n == i - 1.
     let root = temp_dir("shard");
-    let out = xtask(&["sweep", "--seeds", "1..6", "--shard", "2/3", "--out", root.to_str().unwrap(), "--set", "run.duration_s=60", "--set", "chain.stores=2"]);
+    let out = xtask(&[
+        "sweep",
+        "--seeds",
+        "1..6",
+        "--shard",
+        "2/3",
+        "--out",
+        root.to_str().unwrap(),
+        "--set",
+        "run.duration_s=60",
+        "--set",
+        "chain.stores=2",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let rows = std::fs::read_to_string(root.join("baseline/recommended/sweep/seeds.csv")).unwrap();
     let seeds: Vec<&str> = rows.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
@@ -216,7 +232,20 @@ fn a_comparison_is_rendered_again_byte_for_byte_from_its_artefact() {
     // Goal: `report DIR` regenerates a comparison from `compare.json` alone.
     // Method: compare two designs on one seed, delete the pages, render again, compare bytes.
     let root = temp_dir("compare-again");
-    let out = xtask(&["compare", "baseline", "--designs", "recommended,dual_write", "--seeds", "1", "--set", "run.duration_s=300", "--set", "chain.stores=2", "--out", root.to_str().unwrap()]);
+    let out = xtask(&[
+        "compare",
+        "baseline",
+        "--designs",
+        "recommended,dual_write",
+        "--seeds",
+        "1",
+        "--set",
+        "run.duration_s=300",
+        "--set",
+        "chain.stores=2",
+        "--out",
+        root.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let dir = root.join("baseline/compare");
     let (md, html) = (std::fs::read(dir.join("summary.md")).unwrap(), std::fs::read(dir.join("report.html")).unwrap());
