@@ -3,6 +3,7 @@
 //! and the history lines that prove it.
 
 use crate::history::line;
+use crate::metrics::reflecting_applies;
 use crate::staleness::read_staleness_us;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -184,17 +185,8 @@ pub fn monotonic_view(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContex
     verdict
 }
 
-/// Whether `commit` is reflected by one of `applies`: an apply of its (store,
-/// sku) with a version at least its own, at or after the latest commit before
-/// it in time (a synchronous design applies at certification, just before the
-/// store commits).
-pub fn reflected(commit: &Record, previous_commit_us: u64, applies: &[&Record]) -> bool {
-    let version = commit.version.unwrap_or(0);
-    applies.iter().any(|a| a.t_us >= previous_commit_us && a.version.unwrap_or(0) >= version)
-}
-
 /// No lost update: once the pipeline drained, every store commit is reflected
-/// at central (see [`reflected`]). (Not judged when the run did not drain:
+/// at central (see [`crate::metrics::reflecting_applies`]). (Not judged when the run did not drain:
 /// convergence says so.)
 pub fn no_lost_update(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContext) -> Verdict {
     let mut verdict = Verdict::new(true);
@@ -202,15 +194,8 @@ pub fn no_lost_update(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContex
         return verdict;
     }
     for KeyRows { commits, applies, .. } in keys.values() {
-        let mut previous_us = 0;
-        let mut last_us = 0;
-        for commit in commits.iter() {
-            // The latest commit strictly before this one (one transaction may write a row twice).
-            if commit.t_us > last_us {
-                previous_us = last_us;
-                last_us = commit.t_us;
-            }
-            if !reflected(commit, previous_us, applies) {
+        for (commit, apply) in commits.iter().zip(reflecting_applies(commits, applies)) {
+            if apply.is_none() {
                 let message = format!("version {} never reached central", commit.version.unwrap_or(0));
                 let mut evidence = vec![line(commit, context.layout)];
                 evidence.extend(applies.last().map(|a| line(a, context.layout)));

@@ -60,25 +60,42 @@ pub fn propagation_us(history: &[Record]) -> (Vec<Micros>, u64) {
     let mut latencies = Vec::new();
     let mut unreached = 0;
     for group in rows.chunk_by(|a, b| (a.store, a.sku) == (b.store, b.sku)) {
-        let applies: Vec<(Micros, u64)> = group.iter().filter(|r| r.kind == Kind::CentralApply).map(|r| (r.t_us, r.version.unwrap_or(0))).collect();
-        let mut next = 0;
-        let (mut previous_us, mut last_us) = (0, 0);
-        for commit in group.iter().filter(|r| r.kind != Kind::CentralApply) {
-            // The latest commit strictly before this one (one transaction may write a row twice).
-            if commit.t_us > last_us {
-                previous_us = last_us;
-                last_us = commit.t_us;
-            }
-            let version = commit.version.unwrap_or(0);
-            // The first apply at or after the commit before this one with a version at least this commit's.
-            while next < applies.len() && (applies[next].0 < previous_us || applies[next].1 < version) {
-                next += 1;
-            }
-            match applies.get(next) {
-                Some(&(t_us, _)) => latencies.push(t_us.saturating_sub(commit.t_us)),
+        let (applies, commits): (Vec<&Record>, Vec<&Record>) = group.iter().partition(|r| r.kind == Kind::CentralApply);
+        for (commit, apply) in commits.iter().zip(reflecting_applies(&commits, &applies)) {
+            match apply {
+                Some(i) => latencies.push(applies[i].t_us.saturating_sub(commit.t_us)),
                 None => unreached += 1,
             }
         }
     }
     (latencies, unreached)
+}
+
+/// For each commit of one (store, sku), both in time order, the index of the
+/// first apply that reflects it: a version at least the commit's, at or after
+/// the latest commit strictly before it (one transaction may write a row
+/// twice; a synchronous design applies just before the store commits).
+/// One pass over the applies while versions rise; a scan again when they fall
+/// (versions reused after a restore without a store epoch).
+pub fn reflecting_applies(commits: &[&Record], applies: &[&Record]) -> Vec<Option<usize>> {
+    let mut next = 0;
+    let (mut previous_us, mut last_us, mut last_version) = (0, 0, 0);
+    commits
+        .iter()
+        .map(|commit| {
+            if commit.t_us > last_us {
+                previous_us = last_us;
+                last_us = commit.t_us;
+            }
+            let version = commit.version.unwrap_or(0);
+            if version < last_version {
+                next = 0;
+            }
+            last_version = version;
+            while next < applies.len() && (applies[next].t_us < previous_us || applies[next].version.unwrap_or(0) < version) {
+                next += 1;
+            }
+            (next < applies.len()).then_some(next)
+        })
+        .collect()
 }
