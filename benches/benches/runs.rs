@@ -51,7 +51,7 @@ fn hot_paths(c: &mut Criterion) {
         b.iter(|| {
             let keys = sim::checkers::per_key(black_box(&history));
             let context = sim::checkers::CheckContext { layout: &layout, drained: true, end_us: run.outcome.end_us, staleness_bound_us: 61_000_000 };
-            sim::checkers::check_all(&history, &keys, context).len()
+            sim::checkers::check_all(&history, &keys, &sim::orders::OrderBook::of(&history, &keys), context).len()
         })
     });
     group.bench_function("events_csv", |b| b.iter(|| sim::history::to_csv(black_box(&history), &layout).len()));

@@ -46,6 +46,13 @@ pub fn percentiles(summary: &Summary, propagation: &Histogram<u64>, staleness: &
     svg::percentile_plot("How long changes take, and how old online stock is, by percentile", "time", &series)
 }
 
+/// One distribution of microsecond values by percentile, as its own chart.
+pub fn percentile_chart(title: &str, name: &str, values_us: &[u64]) -> String {
+    let Ok(histogram) = hgrm::histogram(values_us) else { return String::new() };
+    let max_ms = values_us.iter().copied().max().unwrap_or(0) as f64 / 1000.0;
+    svg::percentile_plot(title, "time", &[percentile_series(name, &histogram, max_ms)])
+}
+
 /// The worst staleness of a read shown fresh per time interval, with the bound and fault bands.
 pub fn staleness_over_time(summary: &Summary, figures: &Figures, bound_s: f64) -> String {
     let x_max = summary.sim_duration_s;
@@ -82,6 +89,26 @@ pub fn backlog_over_time(summary: &Summary, readings: &[Reading]) -> String {
     svg::time_series(&TimeChart {
         title: "Changes waiting on their way to central",
         y_label: "changes waiting",
+        x_max_s: x_max,
+        series: &series,
+        bands: &fault_bands(summary),
+        reference: None,
+        y_max: None,
+        percent: false,
+        fill: false,
+    })
+}
+
+/// Open reservations over time, the chain's count at each sample (the highest per interval).
+pub fn open_reservations(summary: &Summary, readings: &[Reading]) -> String {
+    let x_max = summary.sim_duration_s;
+    let series = [Series {
+        name: "open reservations".into(),
+        points: svg::bucketed(&timeseries::per_sample(readings, "open_reservations", u64::max), x_max, BUCKETS, f64::max),
+    }];
+    svg::time_series(&TimeChart {
+        title: "Reservations central has not ended",
+        y_label: "open reservations",
         x_max_s: x_max,
         series: &series,
         bands: &fault_bands(summary),

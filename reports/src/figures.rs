@@ -17,6 +17,8 @@ pub struct Figures {
     pub fresh_reads: Vec<(Micros, Micros)>,
     /// Stores central hid at least once.
     pub stores_hidden: BTreeSet<u32>,
+    /// Online orders, `order_placed` to `order_confirmed`, microseconds.
+    pub time_to_confirm_us: Vec<Micros>,
 }
 
 impl Figures {
@@ -29,7 +31,9 @@ impl Figures {
 /// Computes the figures from `history`.
 pub fn of(history: &[Record]) -> Figures {
     let (propagation_us, _) = sim::metrics::propagation_us(history);
-    Figures { propagation_us, fresh_reads: fresh_reads(history), stores_hidden: stores_hidden(history) }
+    let keys = per_key(history);
+    let time_to_confirm_us = sim::orders::OrderBook::of(history, &keys).time_to_confirm_us;
+    Figures { propagation_us, fresh_reads: fresh_reads(history), stores_hidden: stores_hidden(history), time_to_confirm_us }
 }
 
 fn fresh_reads(history: &[Record]) -> Vec<(Micros, Micros)> {

@@ -16,6 +16,8 @@ pub struct Charts {
     pub staleness: String,
     pub backlog: Option<String>,
     pub availability: Option<String>,
+    /// Online orders: time to confirm and open reservations (runs with orders only).
+    pub orders: Option<String>,
 }
 
 /// What the page shows besides the summary.
@@ -43,13 +45,14 @@ pre{background:#f6f6f6;padding:8px;overflow-x:auto;font-size:12px}svg.chart{max-
 /// What each invariant promises (from `docs/invariants.md`).
 fn promise(name: &str) -> &'static str {
     match name {
-        "no_oversell" => "no store commit leaves stock below zero",
+        "no_oversell" => "no store commit leaves stock below zero, and no confirmed online order fails for lack of stock",
         "bounded_staleness" => "every read shown fresh is at most the bound old",
         "convergence" => "after the workload, the pipeline drains and central equals every store",
         "monotonic_view" => "central's version of a (store, sku) never goes backwards",
         "no_lost_update" => "every store commit reaches central",
         "idempotence" => "every change is applied at most once",
         "local_continuity" => "a store that is up never refuses a till sale",
+        "reservation_conservation" => "every reservation ends exactly once, and no store keeps a hold central does not know",
         _ => "",
     }
 }
@@ -99,6 +102,14 @@ fn charts(c: &Charts) -> String {
             let _ = write!(out, "{backlog}\n{availability}\n");
         }
         _ => out.push_str("<p class=\"note\">This run has no timeseries.csv (written by newer versions): no gauges over time.</p>\n"),
+    }
+    if let Some(orders) = &c.orders {
+        out.push_str("<h2>Online orders</h2>\n");
+        let _ = write!(
+            out,
+            "<p class=\"note\">How long customers waited from placing an order to its confirmation, and how many reservations were open: \
+             a rising count means stores' answers are not coming back.</p>\n{orders}\n"
+        );
     }
     out
 }

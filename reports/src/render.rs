@@ -1,6 +1,7 @@
 //! One run's reports rendered from its folder: `summary.md`, `report.html`,
-//! `latency.hgrm` / `latency.hlog` (propagation) and `staleness.hgrm` /
-//! `staleness.hlog` (fresh-read staleness). Each file is written whole; the
+//! `latency.hgrm` / `latency.hlog` (propagation), `staleness.hgrm` /
+//! `staleness.hlog` (fresh-read staleness) and, for runs with online orders,
+//! `confirm.hgrm` / `confirm.hlog` (order placed to confirmed). Each file is written whole; the
 //! same artefacts always give the same bytes.
 
 use crate::artefacts::{self, RunArtefacts};
@@ -29,6 +30,12 @@ pub fn render_run(dir: &Path) -> Result<(), String> {
     write(dir, "staleness.hgrm", hgrm::percentile_distribution(&staleness).as_bytes())?;
     let what = format!("shelfcheck {identity}: staleness of online reads shown fresh");
     write(dir, "staleness.hlog", &hgrm::interval_log(&staleness, &what, duration_s)?)?;
+    let confirm = hgrm::histogram(&figures.time_to_confirm_us)?;
+    if !confirm.is_empty() {
+        write(dir, "confirm.hgrm", hgrm::percentile_distribution(&confirm).as_bytes())?;
+        let what = format!("shelfcheck {identity}: time to confirm an online order, placed to confirmed");
+        write(dir, "confirm.hlog", &hgrm::interval_log(&confirm, &what, duration_s)?)?;
+    }
     let verdict = verdict_of(&run, &figures);
     write(dir, "summary.md", markdown::summary_md(&run.summary, &verdict).as_bytes())?;
     let charts = charts_of(&run, &figures, &propagation, &staleness);
@@ -57,6 +64,12 @@ fn charts_of(run: &RunArtefacts, figures: &Figures, propagation: &Histogram<u64>
         staleness: charts::staleness_over_time(&run.summary, figures, staleness_bound_s(run)),
         backlog: gauges.map(|r| charts::backlog_over_time(&run.summary, r)),
         availability: gauges.map(|r| charts::availability(&run.summary, r, run.scenario.chain.stores)),
+        orders: (!figures.time_to_confirm_us.is_empty()).then(|| {
+            let confirm =
+                charts::percentile_chart("Time to confirm an online order, by percentile", "order placed to confirmed", &figures.time_to_confirm_us);
+            let open = gauges.map(|r| charts::open_reservations(&run.summary, r)).unwrap_or_default();
+            format!("{confirm}\n{open}")
+        }),
     }
 }
 

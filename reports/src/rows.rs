@@ -48,6 +48,27 @@ pub fn of(summary: &Summary) -> Vec<(String, String)> {
                 thousands(m.till_sales_refused)
             ),
         ),
+    ];
+    let o = &m.orders;
+    if o.placed > 0 {
+        rows.push((
+            "online orders".into(),
+            format!(
+                "{} placed, {} confirmed, {} rejected ({} with stock at the home store: lost sales), {} fulfilled, {} failed ({} units oversold; {} after a store DB restore)",
+                thousands(o.placed),
+                thousands(o.confirmed),
+                thousands(o.rejected),
+                thousands(o.lost_sales),
+                thousands(o.fulfilled),
+                thousands(o.failed),
+                thousands(o.oversold_units),
+                thousands(o.failed_after_restore)
+            ),
+        ));
+        let t = &m.time_to_confirm;
+        rows.push(("time to confirm".into(), format!("p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms", t.p50_ms, t.p99_ms, t.max_ms)));
+    }
+    rows.extend([
         ("propagation p50".into(), format!("{:.3} ms", p.p50_ms)),
         ("propagation p99".into(), format!("{:.3} ms", p.p99_ms)),
         ("propagation max".into(), format!("{:.3} ms", p.max_ms)),
@@ -72,7 +93,7 @@ pub fn of(summary: &Summary) -> Vec<(String, String)> {
             ),
         ),
         ("drain".into(), m.drain_s.map_or("did not drain within the bound".into(), |s| format!("{s:.0} s after the workload"))),
-    ];
+    ]);
     for (name, verdict) in &summary.invariants {
         let value = if verdict.held { "held".to_string() } else { format!("VIOLATED ({} times)", thousands(verdict.violations)) };
         rows.push((format!("invariant {name}"), value));

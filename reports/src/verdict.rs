@@ -83,7 +83,11 @@ fn invariants_clause(summary: &Summary, context: Context) -> String {
 fn violation_words(name: &str, verdict: &sim::checkers::Verdict, summary: &Summary, context: Context) -> String {
     let n = verdict.violations;
     match name {
-        "no_oversell" => format!("{} left stock below zero (units sold that did not exist)", counted(n, "store commit", "store commits")),
+        "no_oversell" => format!(
+            "{} sold stock that did not exist ({} units oversold online)",
+            counted(n, "store commit or confirmed order", "store commits or confirmed orders"),
+            summary.metrics.orders.oversold_units
+        ),
         "bounded_staleness" => format!(
             "{} showed stock as fresh although it was older than the {} bound",
             counted(n, "online read", "online reads"),
@@ -94,6 +98,10 @@ fn violation_words(name: &str, verdict: &sim::checkers::Verdict, summary: &Summa
         "no_lost_update" => format!("{} never reached central although the pipeline drained", counted(n, "store commit", "store commits")),
         "idempotence" => format!("central applied {} more than once", counted(n, "change (store, sku, version)", "changes (store, sku, version)")),
         "local_continuity" => format!("stores refused {} while they were up", counted(n, "till sale", "till sales")),
+        "reservation_conservation" => format!(
+            "{} broke reservation bookkeeping: a reservation ended twice or never, or a store kept units held for nobody",
+            counted(n, "reservation or store", "reservations or stores")
+        ),
         _ => format!("violated {}", counted(n, "time", "times")),
     }
 }

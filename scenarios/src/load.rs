@@ -153,7 +153,14 @@ pub fn problems(s: &Scenario) -> Vec<(String, String)> {
     range("chain.restock_quantity_max", c.restock_quantity_max.into(), c.restock_quantity_min.into(), 1_000_000.0);
     range("chain.delivery_duration_s", c.delivery_duration_s as f64, 1.0, 86_400.0);
     range("chain.delivery_order_up_to", c.delivery_order_up_to.into(), c.delivery_reorder_point.into(), 1_000_000.0);
-    range("online.reads_per_second", s.online.reads_per_second, 0.0, 1_000_000.0);
+    let o = &s.online;
+    range("online.reads_per_second", o.reads_per_second, 0.0, 1_000_000.0);
+    range("online.orders_per_second", o.orders_per_second, 0.0, 100_000.0);
+    range("online.order_units_max", o.order_units_max.into(), 1.0, 10_000.0);
+    range("online.stores_tried_max", o.stores_tried_max.into(), 1.0, 100_000.0);
+    range("online.promotion_skus", o.promotion_skus.into(), 0.0, c.skus_per_store.into());
+    range("online.promotion_share", o.promotion_share, 0.0, 1.0);
+    range("online.pick_delay_s", o.pick_delay_s as f64, 0.0, 86_400.0);
     let w = &s.workers;
     for (key, value) in [
         ("workers.store", w.store),
@@ -173,6 +180,9 @@ pub fn problems(s: &Scenario) -> Vec<(String, String)> {
     range("design.reconciliation_interval_s", d.reconciliation_interval_s as f64, 1.0, 86_400.0);
     range("design.mirror_offset_commit_interval_s", d.mirror_offset_commit_interval_s as f64, 1.0, 86_400.0);
     range("design.suspect_timeout_ms", d.suspect_timeout_ms as f64, 1.0, 3_600_000.0);
+    range("design.safety_stock_fraction", d.safety_stock_fraction, 0.0, 0.99);
+    range("design.reservation_ttl_s", d.reservation_ttl_s as f64, 1.0, 86_400.0);
+    range("design.command_retry_ms", d.command_retry_ms as f64, 1.0, 3_600_000.0);
     range("relay.offset_flush_interval_s", s.relay.offset_flush_interval_s as f64, 1.0, 86_400.0);
     range("relay.batch_max_rows", s.relay.batch_max_rows.into(), 1.0, 1_000_000.0);
     range("relay.produce_timeout_s", s.relay.produce_timeout_s as f64, 1.0, 86_400.0);
@@ -239,6 +249,24 @@ pub fn incompatibilities(s: &Scenario) -> Vec<(String, String)> {
             "design.freshness",
             "\"relay_heartbeat_topic\" needs a relay, and design.outbox = \"dual_write\" has none: allowed here is \"none\", \"app_health_check\" or \"outbox_heartbeat\" (the app publishes its own heartbeat)",
         );
+    }
+    if s.online.orders_per_second > 0.0 {
+        if d.pipeline != Pipeline::Cdc {
+            refuse(
+                "online.orders_per_second",
+                "orders need design.pipeline = \"cdc\": a store's answer to a reservation travels its outbox, which the legacy batch and the sync baseline do not stream; allowed here is 0",
+            );
+        }
+        let settle_s = d.reservation_ttl_s + s.online.pick_delay_s;
+        if s.run.drain_bound_s < settle_s {
+            refuse(
+                "run.drain_bound_s",
+                &format!(
+                    "{} s is too short for orders: the last order may wait design.reservation_ttl_s + online.pick_delay_s = {settle_s} s before it ends; allowed is {settle_s} or more",
+                    s.run.drain_bound_s
+                ),
+            );
+        }
     }
     if d.pipeline != Pipeline::Cdc {
         let name = if d.pipeline == Pipeline::LegacyBatch { "legacy_batch" } else { "sync_multimaster" };

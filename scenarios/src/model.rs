@@ -101,18 +101,53 @@ impl Default for Chain {
     }
 }
 
-/// Online customers.
+/// Online customers: stock reads and orders.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Online {
     /// Poisson stock reads across the whole chain (store uniform, SKU by popularity).
     pub reads_per_second: f64,
+    /// Poisson online orders across the whole chain (0: no orders). Each order
+    /// names a home store (uniform), a SKU (by popularity, or a promoted one)
+    /// and 1 to `order_units_max` units.
+    pub orders_per_second: f64,
+    pub order_units_max: u32,
+    /// Which stores an order may be served from, in the order central tries them.
+    pub store_choice: StoreChoice,
+    /// Stores central tries per order before it rejects it (`nearest`, `most_stock`).
+    pub stores_tried_max: u32,
+    /// Promotion: this many SKUs (the most popular ones) take `promotion_share` of the orders.
+    pub promotion_skus: u32,
+    pub promotion_share: f64,
+    /// A store picks an accepted order this long after it accepted it.
+    pub pick_delay_s: u64,
 }
 
 impl Default for Online {
     fn default() -> Self {
-        Self { reads_per_second: 2.0 }
+        Self {
+            reads_per_second: 2.0,
+            orders_per_second: 0.0,
+            order_units_max: 2,
+            store_choice: StoreChoice::Nearest,
+            stores_tried_max: 3,
+            promotion_skus: 0,
+            promotion_share: 0.0,
+            pick_delay_s: 600,
+        }
     }
+}
+
+/// Which stores may serve an online order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreChoice {
+    /// Only the customer's home store.
+    Given,
+    /// The home store, then its neighbours by store number (1, -1, 2, -2, ...).
+    Nearest,
+    /// The stores central shows the most available units for, most first.
+    MostStock,
 }
 
 /// One-way latency of each class of link; each directed link is FIFO, like one TCP connection.
@@ -320,6 +355,36 @@ pub enum BrokerAcks {
     Leader,
 }
 
+/// How central sells online from store stock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purchase {
+    /// Central checks its own view, confirms at once, then tells the store.
+    Optimistic,
+    /// Central reserves, commands the store to hold, and confirms only on its accept.
+    ReserveConfirm,
+}
+
+/// What a store's hold does to its shelf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldMode {
+    /// Accepting sets the units aside at once: tills can no longer sell them.
+    Hard,
+    /// The units stay on the shelf until a picker takes them: tills may sell them first.
+    SoftUntilPick,
+}
+
+/// What central does with a store's accept for a reservation it already ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LateAccept {
+    /// Command the store to release the hold.
+    Release,
+    /// Drop it: the store keeps a hold nobody will pick.
+    Ignore,
+}
+
 /// The design under test: one struct, read from the scenario. Defaults are the
 /// recommended design.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -353,6 +418,18 @@ pub struct Design {
     pub mirror_offset_commit_interval_s: u64,
     /// Sync multimaster: a member that does not answer this long leaves the primary component.
     pub suspect_timeout_ms: u64,
+    /// Online orders: how central sells from store stock.
+    pub purchase: Purchase,
+    pub hold: HoldMode,
+    /// Offer a store's units only above this many (available-to-promise minus safety stock).
+    pub safety_stock_units: u32,
+    /// ... or above this fraction of its on_hand, whichever is more.
+    pub safety_stock_fraction: f64,
+    /// Central ends a reservation the store has not accepted within this long, and tries the next store.
+    pub reservation_ttl_s: u64,
+    pub late_accept: LateAccept,
+    /// Central sends an unanswered command (reserve, release) again this often (at-least-once).
+    pub command_retry_ms: u64,
 }
 
 impl Default for Design {
@@ -379,6 +456,13 @@ impl Default for Design {
             reconciliation_interval_s: 600,
             mirror_offset_commit_interval_s: 60,
             suspect_timeout_ms: 5_000,
+            purchase: Purchase::ReserveConfirm,
+            hold: HoldMode::Hard,
+            safety_stock_units: 0,
+            safety_stock_fraction: 0.0,
+            reservation_ttl_s: 900,
+            late_accept: LateAccept::Release,
+            command_retry_ms: 5_000,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::history::line;
 use crate::metrics::reflecting_applies;
+use crate::orders::OrderBook;
 use crate::staleness::read_staleness_us;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -14,8 +15,16 @@ use system::layout::Layout;
 pub const EXAMPLES_MAX: usize = 10;
 
 /// The checkers' names, in report order.
-pub const INVARIANTS: [&str; 7] =
-    ["no_oversell", "bounded_staleness", "convergence", "monotonic_view", "no_lost_update", "idempotence", "local_continuity"];
+pub const INVARIANTS: [&str; 8] = [
+    "no_oversell",
+    "bounded_staleness",
+    "convergence",
+    "monotonic_view",
+    "no_lost_update",
+    "idempotence",
+    "local_continuity",
+    "reservation_conservation",
+];
 
 /// One broken promise.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,11 +48,11 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    fn new(safety: bool) -> Self {
+    pub(crate) fn new(safety: bool) -> Self {
         Verdict { held: true, violations: 0, safety, examples: Vec::new() }
     }
 
-    fn add(&mut self, violation: Violation) {
+    pub(crate) fn add(&mut self, violation: Violation) {
         self.held = false;
         self.violations += 1;
         if self.examples.len() < EXAMPLES_MAX {
@@ -87,10 +96,13 @@ pub fn per_key(history: &[Record]) -> BTreeMap<(u32, u32), KeyRows<'_>> {
     keys
 }
 
-/// Runs every checker; `keys` is `per_key(history)`.
-pub fn check_all(history: &[Record], keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContext) -> BTreeMap<String, Verdict> {
+/// Runs every checker; `keys` is `per_key(history)` and `orders` is `OrderBook::of(history, keys)`.
+pub fn check_all(history: &[Record], keys: &BTreeMap<(u32, u32), KeyRows>, orders: &OrderBook, context: CheckContext) -> BTreeMap<String, Verdict> {
     let mut verdicts = BTreeMap::new();
-    verdicts.insert("no_oversell".to_string(), no_oversell(history, context));
+    let mut oversell = no_oversell(history, context);
+    orders.oversold(context, &mut oversell);
+    verdicts.insert("no_oversell".to_string(), oversell);
+    verdicts.insert("reservation_conservation".to_string(), orders.conservation(context));
     verdicts.insert("bounded_staleness".to_string(), bounded_staleness(keys, context));
     verdicts.insert("convergence".to_string(), convergence(keys, context));
     verdicts.insert("monotonic_view".to_string(), monotonic_view(keys, context));
@@ -104,7 +116,8 @@ fn violation(r: &Record, message: String, evidence: Vec<String>) -> Violation {
     Violation { t_us: r.t_us, store: r.store, sku: r.sku, message, evidence }
 }
 
-/// No oversell: no store commit leaves on_hand below zero.
+/// No oversell: no store commit leaves on_hand below zero (and, with the
+/// order book, no confirmed online order fails: [`OrderBook::oversold`]).
 pub fn no_oversell(history: &[Record], context: CheckContext) -> Verdict {
     let mut verdict = Verdict::new(true);
     for r in history.iter().filter(|r| r.kind.is_commit() && r.on_hand.is_some_and(|v| v < 0)) {

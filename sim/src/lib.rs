@@ -9,6 +9,7 @@
 //! - [`network`]: per-directed-link FIFO latency model;
 //! - [`history`]: `events.csv` (schema v1) and its digest;
 //! - [`checkers`]: invariants computed from the history;
+//! - [`orders`]: online orders read back from the history (reservations, holds, oversell, lost sales);
 //! - [`staleness`]: read and store staleness from the history;
 //! - [`metrics`]: latency percentiles computed from the history;
 //! - [`timeseries`]: pipeline gauges sampled over time (`timeseries.csv`);
@@ -23,6 +24,7 @@ pub mod faults;
 pub mod history;
 pub mod metrics;
 pub mod network;
+pub mod orders;
 pub mod queue;
 pub mod run;
 pub mod staleness;

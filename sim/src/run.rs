@@ -4,6 +4,7 @@ use crate::checkers::{self, CheckContext, Verdict};
 use crate::des::{Engine, Outcome};
 use crate::history;
 use crate::metrics::{Percentiles, propagation_us};
+use crate::orders::OrderBook;
 use crate::staleness::{read_staleness_us, staleness_times};
 use crate::summary::{self, Metrics, SUMMARY_SCHEMA, Summary};
 use scenarios::Scenario;
@@ -38,8 +39,9 @@ pub fn simulate(scenario: &Scenario, seed: u64) -> Run {
         staleness_bound_us: staleness_bound_us(scenario),
     };
     let keys = checkers::per_key(&outcome.history);
-    let invariants = checkers::check_all(&outcome.history, &keys, context);
-    let metrics = metrics(&outcome, scenario, &keys);
+    let orders = OrderBook::of(&outcome.history, &keys);
+    let invariants = checkers::check_all(&outcome.history, &keys, &orders, context);
+    let metrics = metrics(&outcome, scenario, &keys, orders);
     Run { outcome, events_csv, digest, invariants, metrics }
 }
 
@@ -48,7 +50,7 @@ pub fn staleness_bound_us(scenario: &Scenario) -> u64 {
     scenario.checks.staleness_bound_s * US_PER_S + scenario.checks.clock_skew_allowance_ms * 1_000
 }
 
-fn metrics(outcome: &Outcome, scenario: &Scenario, keys: &BTreeMap<(u32, u32), checkers::KeyRows>) -> Metrics {
+fn metrics(outcome: &Outcome, scenario: &Scenario, keys: &BTreeMap<(u32, u32), checkers::KeyRows>, orders: OrderBook) -> Metrics {
     let history = &outcome.history;
     let bound_us = staleness_bound_us(scenario);
     let mut fresh_read_staleness = Vec::new();
@@ -109,6 +111,8 @@ fn metrics(outcome: &Outcome, scenario: &Scenario, keys: &BTreeMap<(u32, u32), c
         bytes: outcome.bytes,
         broker_records: world.brokers().map(|b| b.logs().iter().map(|l| l.len() as u64).sum::<u64>()).sum(),
         hosts,
+        time_to_confirm: Percentiles::of(orders.time_to_confirm_us),
+        orders: orders.metrics,
     }
 }
 

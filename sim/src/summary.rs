@@ -4,6 +4,7 @@
 use crate::checkers::Verdict;
 use crate::faults::FaultReport;
 use crate::metrics::Percentiles;
+use crate::orders::OrderMetrics;
 use crate::staleness::StalenessTimes;
 use crate::swarm::SwarmDraw;
 use serde::{Deserialize, Serialize};
@@ -63,6 +64,11 @@ pub struct Metrics {
     pub broker_records: u64,
     /// Hosts the design runs on: one per node (a store DB, a relay, a broker, a mirror, a consumer, central), three for the replicated central broker.
     pub hosts: u64,
+    /// Online orders: `order_placed` to `order_confirmed`.
+    #[serde(default)]
+    pub time_to_confirm: Percentiles,
+    #[serde(default)]
+    pub orders: OrderMetrics,
 }
 
 /// Everything `summary.json` holds.

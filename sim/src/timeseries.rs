@@ -3,7 +3,8 @@
 //! Long format, one row per gauge and subject at each sample: `t_s,gauge,subject,value`.
 //! Gauges: `outbox_backlog` per store (changes not yet handed on), `consumer_lag`
 //! per partition of the central broker (records not yet through to central),
-//! `stores_shown_fresh` for the chain (stores central shows online).
+//! `stores_shown_fresh` for the chain (stores central shows online),
+//! `open_reservations` for the chain (online orders central has not ended).
 
 use system::Micros;
 use system::world::World;
@@ -14,6 +15,7 @@ pub enum Gauge {
     OutboxBacklog,
     ConsumerLag,
     StoresShownFresh,
+    OpenReservations,
 }
 
 impl Gauge {
@@ -22,6 +24,7 @@ impl Gauge {
             Gauge::OutboxBacklog => "outbox_backlog",
             Gauge::ConsumerLag => "consumer_lag",
             Gauge::StoresShownFresh => "stores_shown_fresh",
+            Gauge::OpenReservations => "open_reservations",
         }
     }
 }
@@ -46,6 +49,7 @@ pub fn sample(world: &World, now_us: Micros, into: &mut Vec<Sample>) {
     }
     let shown = (0..world.layout.stores).filter(|&s| world.central().shows(s, now_us)).count() as u64;
     into.push(Sample { t_us: now_us, gauge: Gauge::StoresShownFresh, subject: 0, value: shown });
+    into.push(Sample { t_us: now_us, gauge: Gauge::OpenReservations, subject: 0, value: world.central().open_reservations() });
 }
 
 /// The samples as `timeseries.csv` bytes.
@@ -55,7 +59,7 @@ pub fn to_csv(samples: &[Sample]) -> Vec<u8> {
         let subject = match s.gauge {
             Gauge::OutboxBacklog => format!("store-{}", s.subject),
             Gauge::ConsumerLag => format!("partition-{}", s.subject),
-            Gauge::StoresShownFresh => "chain".to_string(),
+            Gauge::StoresShownFresh | Gauge::OpenReservations => "chain".to_string(),
         };
         out.push_str(&format!("{:.3},{},{},{}\n", s.t_us as f64 / 1e6, s.gauge.as_str(), subject, s.value));
     }

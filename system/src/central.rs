@@ -13,6 +13,9 @@
 //! watermark is older than `stale_after` is hidden from online reads
 //! (`stale`), and shown again (`fresh`) when it moves.
 //!
+//! Online orders go to the order desk ([`crate::orders`]), which promises
+//! only from stores central shows; stores answer through their outbox.
+//!
 //! In the baselines central also pulls snapshots (legacy batch) or certifies
 //! every store transaction as the sequencer of the primary component
 //! ([`crate::certifier`]).
@@ -22,6 +25,7 @@ use crate::certifier::Certifier;
 use crate::history::{Kind, Record};
 use crate::message::{EventKey, Msg, NodeId, Payload, StockEvent};
 use crate::node::{Ctx, Input, Node, Op, Timer};
+use crate::orders::{OrderDesk, OrderDeskConfig, Shelf};
 use scenarios::{EventSemantics, Freshness, Idempotency};
 use std::collections::BTreeSet;
 
@@ -42,6 +46,7 @@ pub struct CentralConfig {
     pub batch_interval_us: Option<Micros>,
     /// Sync multimaster: certify store transactions; members leave after this silence.
     pub certify_timeout_us: Option<Micros>,
+    pub orders: OrderDeskConfig,
 }
 
 /// Central's row for one (store, sku).
@@ -80,6 +85,9 @@ pub struct Central {
     view: Vec<ViewRow>,
     inbox: BTreeSet<EventKey>,
     watermarks: Vec<Watermark>,
+    orders: OrderDesk,
+    /// The highest store epoch seen in an event's version, per store.
+    store_epochs: Vec<u32>,
     // volatile
     certifier: Certifier,
     next_request_id: u64,
@@ -97,11 +105,15 @@ impl Central {
         let view = initial.iter().flatten().map(|&on_hand| ViewRow { on_hand, version: 0, applied_at_us: 0 }).collect();
         let watermarks = vec![Watermark::default(); config.stores as usize];
         let certifier = Certifier::new(config.store_nodes.clone(), config.certify_timeout_us.unwrap_or(0));
+        let orders = OrderDesk::new(config.orders.clone());
+        let store_epochs = vec![0; config.stores as usize];
         Central {
             config,
             view,
             inbox: BTreeSet::new(),
             watermarks,
+            orders,
+            store_epochs,
             certifier,
             next_request_id: 0,
             snapshots_outstanding: 0,
@@ -124,13 +136,26 @@ impl Central {
         self.snapshots_outstanding
     }
 
+    /// Orders still in flight: open reservations and unconfirmed releases.
+    pub fn open_reservations(&self) -> u64 {
+        self.orders.open()
+    }
+
     fn monitored(&self) -> bool {
         self.config.freshness != Freshness::None
     }
 
     /// Whether central shows `store` at `now_us` (its own clock).
     pub fn shows(&self, store: u32, now_us: Micros) -> bool {
-        !self.monitored() || self.watermarks.get(store as usize).is_some_and(|w| now_us.saturating_sub(w.at_us) <= self.config.stale_after_us)
+        shows(&self.config, &self.watermarks, store, now_us)
+    }
+
+    /// Runs `f` on the order desk with what central shows now.
+    fn with_orders(&mut self, ctx: &mut Ctx, f: impl FnOnce(&mut OrderDesk, &mut Ctx, Shelf)) {
+        let (config, watermarks, view, now_us) = (&self.config, &self.watermarks, &self.view, ctx.now_us);
+        let skus = config.skus_per_store as usize;
+        let shelf = |store: u32, sku: u32| (view[store as usize * skus + sku as usize].on_hand, shows(config, watermarks, store, now_us));
+        f(&mut self.orders, ctx, &shelf);
     }
 
     /// Writes one event into the view in its own transaction; returns whether it wrote.
@@ -162,6 +187,7 @@ impl Central {
             assert!(event.version >= row.version, "the version high-water mark never goes backwards");
         }
         self.view[index] = ViewRow { on_hand, version: event.version, applied_at_us: ctx.now_us };
+        self.learn_epoch(ctx, event);
         self.events_applied += 1;
         let detail = match source {
             Source::Event => "",
@@ -176,6 +202,18 @@ impl Central {
             ..Record::stock(Kind::CentralApply, event.store, event.sku)
         });
         true
+    }
+
+    /// A store's version in a new epoch means its DB was restored from a
+    /// backup, which may have lost holds: the order desk asserts its open
+    /// reservations there again at once.
+    fn learn_epoch(&mut self, ctx: &mut Ctx, event: &StockEvent) {
+        let epoch = (event.version >> 32) as u32;
+        let Some(known) = self.store_epochs.get_mut(event.store as usize) else { return };
+        if epoch > *known {
+            *known = epoch;
+            self.orders.reassert(ctx, event.store);
+        }
     }
 
     /// The store's watermark moved to `at_us`; a hidden store is shown again.
@@ -217,6 +255,7 @@ impl Central {
     fn apply_batch(&mut self, ctx: &mut Ctx, events: &[Payload]) {
         for payload in events {
             match *payload {
+                Payload::Order(reply) => self.with_orders(ctx, |orders, ctx, shelf| orders.reply(ctx, reply, shelf)),
                 Payload::Stock(ref event) => {
                     self.apply(ctx, event, Source::Event);
                 }
@@ -239,8 +278,14 @@ impl Central {
     }
 }
 
+/// Whether central shows `store` at `now_us`: its watermark is at most `stale_after` old.
+fn shows(config: &CentralConfig, watermarks: &[Watermark], store: u32, now_us: Micros) -> bool {
+    config.freshness == Freshness::None || watermarks.get(store as usize).is_some_and(|w| now_us.saturating_sub(w.at_us) <= config.stale_after_us)
+}
+
 impl Node for Central {
     fn start(&mut self, ctx: &mut Ctx) {
+        self.orders.start(ctx);
         if self.monitored() {
             for store in 0..self.config.stores {
                 self.arm_stale_check(ctx, store);
@@ -300,6 +345,9 @@ impl Node for Central {
                 }
             }
             Msg::JoinPrimary { abandoned } => self.certifier.join(ctx, from, abandoned),
+            Msg::PlaceOrder { order, store, sku, units } => {
+                self.with_orders(ctx, |orders, ctx, shelf| orders.place(ctx, order, store, sku, units, shelf))
+            }
             _ => {}
         }
     }
@@ -323,6 +371,8 @@ impl Node for Central {
                     ctx.set_timer_after(interval, Timer::BatchPull);
                 }
             }
+            Timer::ReservationExpiry { order, store } => self.with_orders(ctx, |orders, ctx, shelf| orders.expire(ctx, order, store, shelf)),
+            Timer::CommandRetry => self.orders.retry(ctx),
             Timer::CertifyTimeout { txn } => {
                 if let Some(events) = self.certifier.timed_out(ctx, txn) {
                     for event in &events {
@@ -339,6 +389,7 @@ impl Node for Central {
             watermark.check_pending = false;
         }
         self.certifier.clear();
+        self.orders.crash();
         self.snapshots_outstanding = 0;
     }
 
@@ -347,7 +398,7 @@ impl Node for Central {
             Input::Message { msg: msg @ (Msg::Apply { .. } | Msg::SnapshotRows { .. } | Msg::Replicate { .. }), .. } => {
                 (Op::CentralApply, msg.units())
             }
-            Input::Message { msg: Msg::ReadStock { .. }, .. } => (Op::CentralRead, 1),
+            Input::Message { msg: Msg::ReadStock { .. } | Msg::PlaceOrder { .. }, .. } => (Op::CentralRead, 1),
             _ => (Op::Free, 1),
         }
     }

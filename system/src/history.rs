@@ -39,6 +39,26 @@ pub enum Kind {
     FaultEnd,
     /// A till sale the store refused although it was up (e.g. no quorum).
     SaleRefused,
+    /// Central received an online order (`order`, `store` = home store, `sku`, `qty` = units).
+    OrderPlaced,
+    /// Central reserved the order's units at `store` (one reservation per order and store).
+    ReservationCreated,
+    /// Central confirmed the order to the customer, served by `store`.
+    OrderConfirmed,
+    /// The store could not hold the units: the reservation at `store` ended.
+    ReservationRejected,
+    /// The store did not accept within the TTL: central ended the reservation.
+    ReservationExpired,
+    /// No store can serve the order: central told the customer no (`detail` = why).
+    OrderRejected,
+    /// The store picked the order: the reservation ended served.
+    OrderFulfilled,
+    /// A confirmed order the store could not serve: oversold (`qty` = units).
+    OrderFailed,
+    /// A store set units aside for an order (`qty` = units, `on_hand` as it stands).
+    Hold,
+    /// A store released a hold without picking it (`detail` = why).
+    Release,
 }
 
 impl Kind {
@@ -57,10 +77,20 @@ impl Kind {
             Kind::FaultStart => "fault_start",
             Kind::FaultEnd => "fault_end",
             Kind::SaleRefused => "sale_refused",
+            Kind::OrderPlaced => "order_placed",
+            Kind::ReservationCreated => "reservation_created",
+            Kind::OrderConfirmed => "order_confirmed",
+            Kind::ReservationRejected => "reservation_rejected",
+            Kind::ReservationExpired => "reservation_expired",
+            Kind::OrderRejected => "order_rejected",
+            Kind::OrderFulfilled => "order_fulfilled",
+            Kind::OrderFailed => "order_failed",
+            Kind::Hold => "hold",
+            Kind::Release => "release",
         }
     }
 
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 23] = [
         Kind::Sale,
         Kind::Restock,
         Kind::CentralApply,
@@ -74,11 +104,26 @@ impl Kind {
         Kind::FaultStart,
         Kind::FaultEnd,
         Kind::SaleRefused,
+        Kind::OrderPlaced,
+        Kind::ReservationCreated,
+        Kind::OrderConfirmed,
+        Kind::ReservationRejected,
+        Kind::ReservationExpired,
+        Kind::OrderRejected,
+        Kind::OrderFulfilled,
+        Kind::OrderFailed,
+        Kind::Hold,
+        Kind::Release,
     ];
 
     /// A store commit: a change of a store's truth.
     pub const fn is_commit(self) -> bool {
         matches!(self, Kind::Sale | Kind::Restock | Kind::Resync)
+    }
+
+    /// The end of a reservation at central (each reservation has exactly one).
+    pub const fn ends_reservation(self) -> bool {
+        matches!(self, Kind::ReservationRejected | Kind::ReservationExpired | Kind::OrderFulfilled | Kind::OrderFailed)
     }
 
     pub fn parse(text: &str) -> Option<Kind> {

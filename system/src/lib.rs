@@ -19,6 +19,7 @@
 //! - [`workload`]: the till and delivery workload (the world outside a store);
 //! - [`store`], [`relay`], [`broker`], [`consumer`], [`central`], [`customers`]: the nodes;
 //! - [`certifier`]: the sync multimaster baseline's sequencer, run by central;
+//! - [`orders`]: central's order desk (online orders, reservations, store commands);
 //! - [`world`]: every node of one chain built from a scenario, with the god's-eye
 //!   queries an engine needs (is the pipeline drained, what is each store's truth).
 
@@ -31,6 +32,7 @@ pub mod history;
 pub mod layout;
 pub mod message;
 pub mod node;
+pub mod orders;
 pub mod partitioner;
 pub mod popularity;
 pub mod producer;

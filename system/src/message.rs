@@ -51,12 +51,39 @@ pub enum Payload {
     /// A row of a periodic reconciliation snapshot: the absolute value and
     /// version of one stock row as the store holds it (not a change).
     Snapshot(StockEvent),
+    /// A store's answer about an online order, written in the transaction that decided it.
+    Order(OrderReply),
+}
+
+/// What a store did about an online order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderOutcome {
+    /// It holds the units (`on_hand` as it stands).
+    Accepted { on_hand: i64 },
+    /// It could not hold them: fewer unheld units than asked.
+    Rejected { on_hand: i64 },
+    /// The picker took the units (the pick is a sale in the same transaction).
+    Fulfilled,
+    /// The picker found fewer units than held: the order cannot be served.
+    Failed { on_hand: i64 },
+    /// The hold is released (central asked).
+    Released,
+}
+
+/// A store's reply on the reply topic (its outbox), keyed by the order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderReply {
+    pub store: u32,
+    pub sku: u32,
+    pub order: u64,
+    pub outcome: OrderOutcome,
 }
 
 impl Payload {
     pub fn store(&self) -> u32 {
         match self {
             Payload::Stock(event) | Payload::Snapshot(event) => event.store,
+            Payload::Order(reply) => reply.store,
             Payload::Heartbeat { store, .. } | Payload::RelayHeartbeat { store, .. } => *store,
         }
     }
@@ -216,6 +243,29 @@ pub enum Msg {
     StockShown {
         request_id: u64,
         on_hand: Option<i64>,
+    },
+    /// Buy `units` of `sku`, preferably from `store` (the customer's home store).
+    PlaceOrder {
+        order: u64,
+        store: u32,
+        sku: u32,
+        units: i64,
+    },
+
+    // Central -> store app (the command queue: at least once, until answered).
+    /// Hold `units` of `sku` for `order` (idempotent by order), or say why not.
+    /// `confirmed`: central confirmed the order on this store's hold, so the
+    /// picker may take it (a store never picks an unconfirmed hold).
+    Reserve {
+        order: u64,
+        sku: u32,
+        units: i64,
+        confirmed: bool,
+    },
+    /// Release the hold for `order` (of `sku`), if any; never hold for it afterwards.
+    ReleaseHold {
+        order: u64,
+        sku: u32,
     },
 }
 

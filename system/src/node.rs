@@ -29,6 +29,10 @@ pub enum Timer {
     },
     /// Sync multimaster: a non-primary member asks to join again.
     JoinPrimary,
+    /// A picker takes the units held for `order`.
+    Pick {
+        order: u64,
+    },
     // relay
     OffsetFlush,
     ProduceTimeout {
@@ -55,8 +59,16 @@ pub enum Timer {
     HealthPoll,
     /// Pull every store's snapshot (legacy batch).
     BatchPull,
+    /// The reservation of `order` at `store` ends now unless the store accepted.
+    ReservationExpiry {
+        order: u64,
+        store: u32,
+    },
+    /// Send unanswered commands again.
+    CommandRetry,
     // customers
     ReadArrival,
+    OrderArrival,
 }
 
 /// The kind of work an input costs its node; the scenario gives each a service time.

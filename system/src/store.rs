@@ -11,17 +11,24 @@
 //! multi-master baseline every transaction first waits for certification by
 //! the whole primary component, and a store outside it refuses sales.
 //!
+//! Online orders: the store holds units for an order in a local transaction
+//! (idempotent by order id) and answers through its outbox; once central
+//! confirms the order, a picker takes the held units `pick_delay` after the
+//! hold (a sale against the hold). Hard holds set the
+//! units aside from the tills at once; soft holds leave them on the shelf
+//! until the pick, so a till may sell them first and the pick then fails.
+//!
 //! A DB restored from a backup comes back with a higher epoch and rewrites
 //! every stock row once (`resync`), so that versions keep rising and central
 //! learns the restored values.
 
 use crate::Micros;
 use crate::history::{Kind, Record};
-use crate::message::{Msg, NodeId, OutboxRow, Payload, StockEvent};
+use crate::message::{Msg, NodeId, OrderOutcome, OrderReply, OutboxRow, Payload, StockEvent};
 use crate::node::{Ctx, Input, Node, Op, Reconnect, Timer};
 use crate::producer::{Producer, ProducerConfig};
 use crate::workload::{Intent, Line, TillWorkload};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 /// One stock row of the local DB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +36,30 @@ pub struct StockRow {
     pub on_hand: i64,
     /// Per-(store, sku) change counter, written in the same transaction.
     pub counter: u32,
+    /// Units held for online orders and not yet picked or released.
+    pub held: i64,
+}
+
+/// Where an online order stands at the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldState {
+    Held,
+    Rejected,
+    Picked,
+    PickFailed,
+    Released,
+}
+
+/// The store's record of one online order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOrder {
+    pub sku: u32,
+    pub units: i64,
+    pub state: HoldState,
+    /// When the picker takes a held order (store clock), once central confirmed it.
+    pub pick_at_us: Micros,
+    /// Central confirmed the order on this hold: the picker may take it.
+    pub confirmed: bool,
 }
 
 /// The store's durable state: what a crash keeps and a backup holds.
@@ -41,6 +72,8 @@ pub struct StoreDb {
     pub outbox: Vec<OutboxRow>,
     /// Set by a restore: rewrite every stock row at the next start.
     pub resync_pending: bool,
+    /// Every online order the store was asked about, by order id.
+    pub orders: BTreeMap<u64, StoreOrder>,
 }
 
 /// Sync multimaster membership, as the store sees it.
@@ -67,6 +100,10 @@ pub struct StoreConfig {
     pub reconnect_backoff_us: Micros,
     /// The synchronous multi-master baseline.
     pub sync: Option<SyncConfig>,
+    /// Hard holds: tills cannot sell held units.
+    pub holds_block_tills: bool,
+    /// A held order is picked this long after the hold.
+    pub pick_delay_us: Micros,
 }
 
 /// A transaction sent for certification: its id, kind and stock changes.
@@ -111,8 +148,8 @@ pub struct Store {
 
 impl Store {
     pub fn new(config: StoreConfig, initial_on_hand: Vec<i64>, workload: TillWorkload) -> Self {
-        let stock = initial_on_hand.into_iter().map(|on_hand| StockRow { on_hand, counter: 0 }).collect();
-        let db = StoreDb { stock, epoch: 0, outbox: Vec::new(), resync_pending: false };
+        let stock = initial_on_hand.into_iter().map(|on_hand| StockRow { on_hand, counter: 0, held: 0 }).collect();
+        let db = StoreDb { stock, epoch: 0, outbox: Vec::new(), resync_pending: false, orders: BTreeMap::new() };
         let producer = config.dual_write.clone().map(|p| Producer::new(p, config.index));
         Store {
             config,
@@ -186,7 +223,9 @@ impl Store {
             let already = |sku: u32, changes: &[(u32, i64)]| -> i64 { changes.iter().filter(|(s, _)| *s == sku).map(|(_, d)| d).sum() };
             match line {
                 Line::Sell { sku, units } => {
-                    let shelf = self.db.stock[sku as usize].on_hand + already(sku, &changes);
+                    let row = self.db.stock[sku as usize];
+                    let set_aside = if self.config.holds_block_tills { row.held.max(0) } else { 0 };
+                    let shelf = row.on_hand - set_aside + already(sku, &changes);
                     let sold = units.min(shelf);
                     if sold > 0 {
                         changes.push((sku, -sold));
@@ -240,7 +279,13 @@ impl Store {
 
     /// One local transaction: each `(sku, change)` updates its stock row and emits its event.
     fn commit(&mut self, ctx: &mut Ctx, kind: Kind, changes: &[(u32, i64)]) {
-        let mut payloads = Vec::with_capacity(changes.len());
+        self.commit_for_order(ctx, kind, changes, None);
+    }
+
+    /// A transaction that may also serve an online order: its sales carry the
+    /// order id, and its outbox rows end with the reply.
+    fn commit_for_order(&mut self, ctx: &mut Ctx, kind: Kind, changes: &[(u32, i64)], order: Option<OrderReply>) {
+        let mut payloads = Vec::with_capacity(changes.len() + 1);
         for &(sku, delta) in changes {
             let row = &mut self.db.stock[sku as usize];
             row.on_hand += delta;
@@ -250,8 +295,16 @@ impl Store {
             let (version, id) = self.version_and_id(sku, counter);
             let event = StockEvent { store: self.config.index, sku, delta, on_hand, version, id, committed_at_us: ctx.now_us };
             payloads.push(Payload::Stock(event));
-            ctx.record(Record { qty: Some(delta), on_hand: Some(on_hand), version: Some(version), ..Record::stock(kind, self.config.index, sku) });
+            ctx.record(Record {
+                qty: Some(delta),
+                on_hand: Some(on_hand),
+                version: Some(version),
+                order: order.map(|o| o.order),
+                detail: if order.is_some() { "pick".into() } else { "".into() },
+                ..Record::stock(kind, self.config.index, sku)
+            });
         }
+        payloads.extend(order.map(Payload::Order));
         self.changed_since_snapshot |= !changes.is_empty();
         if self.config.sync.is_none() {
             self.emit(ctx, payloads);
@@ -289,10 +342,22 @@ impl Store {
     }
 
     /// After a restore: rewrite every row once, with a new version, in one transaction.
+    /// The holds the restored DB has are recorded again (`hold`, detail `restored`).
     fn resync(&mut self, ctx: &mut Ctx) {
         self.db.resync_pending = false;
         let changes: Vec<(u32, i64)> = (0..self.db.stock.len() as u32).map(|sku| (sku, 0)).collect();
         self.commit(ctx, Kind::Resync, &changes);
+        for (&order, o) in self.db.orders.iter().filter(|(_, o)| o.state == HoldState::Held) {
+            let on_hand = self.db.stock[o.sku as usize].on_hand;
+            let record = Record {
+                qty: Some(o.units),
+                on_hand: Some(on_hand),
+                order: Some(order),
+                detail: "restored".into(),
+                ..Record::stock(Kind::Hold, self.config.index, o.sku)
+            };
+            ctx.record(record);
+        }
     }
 
     fn heartbeat(&mut self, ctx: &mut Ctx) {
@@ -308,6 +373,106 @@ impl Store {
             self.emit(ctx, snapshot);
             ctx.set_timer_after(interval, Timer::Reconcile);
         }
+    }
+
+    // Online orders.
+
+    /// The reply that states where `order` stands.
+    fn order_reply(&self, order: u64, o: &StoreOrder) -> OrderReply {
+        let on_hand = self.db.stock.get(o.sku as usize).map_or(0, |row| row.on_hand);
+        let outcome = match o.state {
+            HoldState::Held => OrderOutcome::Accepted { on_hand },
+            HoldState::Rejected => OrderOutcome::Rejected { on_hand },
+            HoldState::Picked => OrderOutcome::Fulfilled,
+            HoldState::PickFailed => OrderOutcome::Failed { on_hand },
+            HoldState::Released => OrderOutcome::Released,
+        };
+        OrderReply { store: self.config.index, sku: o.sku, order, outcome }
+    }
+
+    /// Records `o` as where `order` stands and writes the reply through the outbox.
+    fn decide(&mut self, ctx: &mut Ctx, order: u64, o: StoreOrder) {
+        self.db.orders.insert(order, o);
+        let reply = self.order_reply(order, &o);
+        self.emit(ctx, vec![Payload::Order(reply)]);
+    }
+
+    /// Central asks for a hold: one local transaction holds the units (or
+    /// not) and writes the answer. A repeated command gets the same answer;
+    /// a confirmation of a hold lets the picker take it.
+    fn reserve(&mut self, ctx: &mut Ctx, order: u64, sku: u32, units: i64, confirmed: bool) {
+        let Some(row) = self.db.stock.get(sku as usize).copied() else { return };
+        if let Some(known) = self.db.orders.get_mut(&order) {
+            if confirmed && known.state == HoldState::Held {
+                known.confirmed = true;
+                ctx.set_timer_at(known.pick_at_us, Timer::Pick { order });
+                return;
+            }
+            let known = *known;
+            let reply = self.order_reply(order, &known);
+            return self.emit(ctx, vec![Payload::Order(reply)]);
+        }
+        let pick_at_us = ctx.now_us + self.config.pick_delay_us;
+        let state = if row.on_hand - row.held >= units {
+            self.db.stock[sku as usize].held += units;
+            let record =
+                Record { qty: Some(units), on_hand: Some(row.on_hand), order: Some(order), ..Record::stock(Kind::Hold, self.config.index, sku) };
+            ctx.record(record);
+            if confirmed {
+                ctx.set_timer_at(pick_at_us, Timer::Pick { order });
+            }
+            HoldState::Held
+        } else {
+            HoldState::Rejected
+        };
+        self.decide(ctx, order, StoreOrder { sku, units, state, pick_at_us, confirmed });
+    }
+
+    /// The picker takes the held units: a sale against the hold, or a failed
+    /// pick when the tills sold them first (soft holds).
+    fn pick(&mut self, ctx: &mut Ctx, order: u64) {
+        let Some(o) = self.db.orders.get(&order).copied().filter(|o| o.state == HoldState::Held && o.confirmed) else { return };
+        let row = &mut self.db.stock[o.sku as usize];
+        row.held -= o.units;
+        if row.on_hand >= o.units {
+            let picked = StoreOrder { state: HoldState::Picked, ..o };
+            self.db.orders.insert(order, picked);
+            let reply = self.order_reply(order, &picked);
+            self.commit_for_order(ctx, Kind::Sale, &[(o.sku, -o.units)], Some(reply));
+        } else {
+            let on_hand = row.on_hand;
+            self.release_record(ctx, order, &o, on_hand, "pick failed: the shelf is short");
+            self.decide(ctx, order, StoreOrder { state: HoldState::PickFailed, ..o });
+        }
+    }
+
+    /// Central releases the hold of `order` (a late accept). An order never
+    /// seen is marked released, so that a command still on its way holds nothing.
+    fn release(&mut self, ctx: &mut Ctx, order: u64, sku: u32) {
+        match self.db.orders.get(&order).copied() {
+            Some(o) if o.state == HoldState::Held => {
+                let row = &mut self.db.stock[o.sku as usize];
+                row.held -= o.units;
+                let on_hand = row.on_hand;
+                self.release_record(ctx, order, &o, on_hand, "central released it");
+                self.decide(ctx, order, StoreOrder { state: HoldState::Released, ..o });
+            }
+            Some(o) => {
+                let reply = self.order_reply(order, &o);
+                self.emit(ctx, vec![Payload::Order(reply)]);
+            }
+            None => self.decide(ctx, order, StoreOrder { sku, units: 0, state: HoldState::Released, pick_at_us: 0, confirmed: false }),
+        }
+    }
+
+    fn release_record(&self, ctx: &mut Ctx, order: u64, o: &StoreOrder, on_hand: i64, why: &'static str) {
+        ctx.record(Record {
+            qty: Some(o.units),
+            on_hand: Some(on_hand),
+            order: Some(order),
+            detail: why.into(),
+            ..Record::stock(Kind::Release, self.config.index, o.sku)
+        });
     }
 
     // Sync multimaster.
@@ -393,6 +558,11 @@ impl Store {
 impl Node for Store {
     fn start(&mut self, ctx: &mut Ctx) {
         self.workload.resume(ctx);
+        for (&order, o) in &self.db.orders {
+            if o.state == HoldState::Held && o.confirmed {
+                ctx.set_timer_at(o.pick_at_us, Timer::Pick { order });
+            }
+        }
         if self.db.resync_pending {
             self.resync(ctx);
         }
@@ -422,6 +592,8 @@ impl Node for Store {
                 }
             }
             Msg::HealthCheck { request_id } => ctx.send(from, Msg::HealthOk { request_id }),
+            Msg::Reserve { order, sku, units, confirmed } => self.reserve(ctx, order, sku, units, confirmed),
+            Msg::ReleaseHold { order, sku } => self.release(ctx, order, sku),
             Msg::SnapshotRequest => {
                 self.changed_since_snapshot = false;
                 let rows = (0..self.db.stock.len() as u32).map(|sku| self.row_event(sku, ctx.now_us)).collect();
@@ -451,6 +623,7 @@ impl Node for Store {
                 }
             }
             Timer::Heartbeat => self.heartbeat(ctx),
+            Timer::Pick { order } => self.pick(ctx, order),
             Timer::Reconcile => self.reconcile(ctx),
             Timer::ProduceTimeout { request_id } => {
                 if let Some(producer) = &mut self.producer {
@@ -497,10 +670,13 @@ impl Node for Store {
 
     fn cost(&self, input: &Input) -> (Op, u32) {
         match input {
-            Input::Timer(Timer::TillArrival | Timer::RandomRestock | Timer::DeliveryStep | Timer::Heartbeat | Timer::Reconcile) => {
-                (Op::StoreCommit, 1)
-            }
-            Input::Message { msg: Msg::Certified { .. } | Msg::Writeset { .. } | Msg::SnapshotRequest, .. } => (Op::StoreCommit, 1),
+            Input::Timer(
+                Timer::TillArrival | Timer::RandomRestock | Timer::DeliveryStep | Timer::Heartbeat | Timer::Reconcile | Timer::Pick { .. },
+            ) => (Op::StoreCommit, 1),
+            Input::Message {
+                msg: Msg::Certified { .. } | Msg::Writeset { .. } | Msg::SnapshotRequest | Msg::Reserve { .. } | Msg::ReleaseHold { .. },
+                ..
+            } => (Op::StoreCommit, 1),
             Input::Start if self.db.resync_pending => (Op::StoreCommit, 1),
             _ => (Op::Free, 1),
         }

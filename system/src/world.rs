@@ -9,6 +9,7 @@ use crate::customers::{Customers, CustomersConfig};
 use crate::layout::{Layout, Role};
 use crate::message::{Msg, NodeId};
 use crate::node::{Ctx, Input, Node, Op, Timer};
+use crate::orders::OrderDeskConfig;
 use crate::producer::ProducerConfig;
 use crate::relay::{Relay, RelayConfig};
 use crate::rng::stream;
@@ -16,7 +17,7 @@ use crate::store::{Store, StoreConfig, SyncConfig};
 use crate::workload::{TillWorkload, WorkloadConfig};
 use crate::{Micros, US_PER_MS, US_PER_S};
 use rand::RngExt;
-use scenarios::{BrokerAcks, EventId, Freshness, OffsetCommit, Outbox, Pipeline, Repair, Scenario, Topology};
+use scenarios::{BrokerAcks, EventId, Freshness, HoldMode, OffsetCommit, Outbox, Pipeline, Repair, Scenario, Topology};
 
 /// Any node, so that an engine holds them in one vector.
 #[derive(Debug, Clone)]
@@ -149,6 +150,8 @@ impl World {
                         reconnect_backoff_us,
                         sync: (d.pipeline == Pipeline::SyncMultimaster)
                             .then_some(SyncConfig { certifier: layout.central(), suspect_timeout_us: d.suspect_timeout_ms * US_PER_MS }),
+                        holds_block_tills: d.hold == HoldMode::Hard,
+                        pick_delay_us: scenario.online.pick_delay_s * US_PER_S,
                     },
                     initial[i as usize].clone(),
                     TillWorkload::new(&workload, stream(seed, &format!("till/store-{i}"))),
@@ -176,6 +179,7 @@ impl World {
                         health_check_interval_us: d.heartbeat_interval_s * US_PER_S,
                         batch_interval_us: (d.pipeline == Pipeline::LegacyBatch).then_some(d.batch_interval_s * US_PER_S),
                         certify_timeout_us: (d.pipeline == Pipeline::SyncMultimaster).then_some(d.suspect_timeout_ms * US_PER_MS),
+                        orders: OrderDeskConfig::new((0..c.stores).map(|i| layout.store(i)).collect(), c.skus_per_store, d, &scenario.online),
                     },
                     &initial,
                 )),
@@ -186,9 +190,14 @@ impl World {
                         skus_per_store: c.skus_per_store,
                         zipf_exponent: c.zipf_exponent,
                         reads_per_second: scenario.online.reads_per_second,
+                        orders_per_second: scenario.online.orders_per_second,
+                        order_units_max: scenario.online.order_units_max,
+                        promotion_skus: scenario.online.promotion_skus,
+                        promotion_share: scenario.online.promotion_share,
                         end_us: workload_end_us,
                     },
                     stream(seed, "online/reads"),
+                    stream(seed, "online/orders"),
                 )),
                 Role::Consumer(_) => AnyNode::Consumer(Consumer::new(member(
                     layout.broker(),
@@ -263,11 +272,12 @@ impl World {
     }
 
     /// Work still in the pipeline: what the stores have not handed on, records
-    /// in any broker not through to a sink, batches on their way, legacy pulls unanswered.
+    /// in any broker not through to a sink, batches on their way, legacy pulls
+    /// unanswered, online orders not yet ended.
     pub fn backlog(&self) -> u64 {
         let stores: u64 = (0..self.layout.stores).map(|i| self.store_backlog(i)).sum();
         let brokers: u64 = self.brokers_by_id().map(|(id, _)| self.partition_lags(id).iter().sum::<u64>()).sum();
-        let central = self.central().snapshots_outstanding();
+        let central = self.central().snapshots_outstanding() + self.central().open_reservations();
         let applying = self.consumers().filter(|c| c.is_applying()).count() as u64;
         stores + brokers + central + applying
     }

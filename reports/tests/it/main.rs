@@ -169,7 +169,7 @@ fn report_html_is_self_contained_with_a_true_verdict_and_charts_that_draw() {
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(!html.contains("<script") && !html.contains("src=") && !html.contains("href=") && !html.contains("url("));
     let held = summary.invariants.values().all(|v| v.held);
-    assert_eq!(html.contains("Every invariant held (7 checked)"), held);
+    assert_eq!(html.contains("Every invariant held (8 checked)"), held);
     let charts: Vec<&str> = html.split("<svg").skip(1).collect();
     assert_eq!(charts.len(), 4, "percentiles, staleness, backlog, availability");
     for chart in charts {

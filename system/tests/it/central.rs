@@ -34,6 +34,7 @@ fn central(event_semantics: EventSemantics, idempotency: Idempotency, initial: &
             health_check_interval_us: 5_000_000,
             batch_interval_us: None,
             certify_timeout_us: None,
+            orders: system::orders::OrderDeskConfig::new(Vec::new(), 1, &scenarios::Design::default(), &scenarios::Online::default()),
         },
         initial,
     )

@@ -368,6 +368,8 @@ fn a_transaction_its_store_gave_up_on_is_withdrawn_when_it_rejoins() {
                 dual_write: None,
                 reconnect_backoff_us: 1_000_000,
                 sync: Some(sync),
+                holds_block_tills: true,
+                pick_delay_us: 0,
             },
             vec![10; SKUS as usize],
             TillWorkload::new(&workload, stream(1, &format!("till/store-{index}"))),
@@ -386,6 +388,7 @@ fn a_transaction_its_store_gave_up_on_is_withdrawn_when_it_rejoins() {
             health_check_interval_us: 5_000_000,
             batch_interval_us: None,
             certify_timeout_us: Some(SUSPECT_US),
+            orders: system::orders::OrderDeskConfig::new(Vec::new(), 1, &scenarios::Design::default(), &scenarios::Online::default()),
         },
         &[vec![10; SKUS as usize], vec![10; SKUS as usize]],
     );

@@ -71,6 +71,7 @@ fn id(payload: &Payload) -> (u8, u64, u64) {
         Payload::Heartbeat { store_ts_us, .. } => (1, *store_ts_us, 0),
         Payload::RelayHeartbeat { relay_ts_us, .. } => (2, *relay_ts_us, 0),
         Payload::Snapshot(e) => (3, u64::from(e.sku), e.version),
+        Payload::Order(reply) => (4, reply.order, 0),
     }
 }
 
@@ -97,6 +98,8 @@ fn dual_write_store(seed: u64, skus: u32, producer: ProducerConfig, heartbeat_us
         dual_write: Some(producer),
         reconnect_backoff_us: RECONNECT_BACKOFF_US,
         sync: None,
+        holds_block_tills: true,
+        pick_delay_us: 0,
     };
     let initial = (0..skus).map(|sku| i64::from(sku % 4)).collect();
     Store::new(config, initial, TillWorkload::new(&workload, stream(seed, "till/store-2")))

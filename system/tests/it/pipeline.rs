@@ -117,6 +117,7 @@ impl Net {
                 health_check_interval_us: 5_000_000,
                 batch_interval_us: None,
                 certify_timeout_us: None,
+                orders: system::orders::OrderDeskConfig::new(Vec::new(), 1, &scenarios::Design::default(), &scenarios::Online::default()),
             },
             &vec![vec![0; SKUS as usize]; STORES as usize],
         );
