@@ -140,6 +140,10 @@ pub fn compared(m: &Metrics) -> Vec<(&'static str, f64)> {
         ("hidden within bound (store-s)", m.staleness.hidden_while_within_bound_s),
         ("reads hidden", m.reads_hidden as f64),
         ("till sales refused", m.till_sales_refused as f64),
+        ("till lines lost (shelf empty)", m.till_lines_lost as f64),
+        ("online orders oversold (units)", m.orders.oversold_units as f64),
+        ("online lost sales (orders)", m.orders.lost_sales as f64),
+        ("time to confirm p99 (ms)", m.time_to_confirm.p99_ms),
         ("messages", m.messages as f64),
     ]
 }
@@ -174,11 +178,12 @@ pub fn run(args: Args) -> u8 {
     let workload_s = per_design.first().map_or(1.0, |(_, s, _)| s.run.duration_s as f64);
     let month_factor = 30.0 * 86_400.0 / workload_s;
     let command = format!(
-        "cargo xtask compare {} --designs {} --seeds {}..{}{}",
+        "cargo xtask compare {} --designs {} --seeds {}..{}{}{}",
         args.scenario,
         args.designs.join(","),
         args.seeds.first,
         args.seeds.last,
+        args.overrides.iter().map(|o| format!(" --set {o}")).collect::<String>(),
         args.vary.as_ref().map_or(String::new(), |v| format!(" --vary {}={}", v.key, v.values.join(",")))
     );
     let metrics_of = |results: &[SeedResult]| -> Vec<Metrics> { results.iter().filter_map(|r| r.metrics.clone()).collect() };

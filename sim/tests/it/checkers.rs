@@ -119,3 +119,62 @@ fn staleness_times_split_shown_and_hidden_time_by_the_bound() {
     assert_eq!(times.hidden_while_within_bound_s, 0.0);
     assert_eq!(times.store_staleness_max_s, 100.0);
 }
+
+/// An order row at `t_s`: `kind` of `order` at store `store` for `units` of SKU 0.
+fn order_row(t_s: u64, kind: Kind, order: u64, store: u32, units: i64) -> Record {
+    let node = if matches!(kind, Kind::Hold | Kind::Release | Kind::Sale) { LAYOUT.store(store) } else { LAYOUT.central() };
+    Record { t_us: t_s * S, node, qty: Some(units), order: Some(order), ..Record::stock(kind, store, 0) }
+}
+
+fn orders_check(history: &[Record], drained: bool) -> (checkers::Verdict, checkers::Verdict) {
+    let keys = per_key(history);
+    let book = sim::orders::OrderBook::of(history, &keys);
+    let mut oversell = checkers::no_oversell(history, context(drained));
+    book.oversold(context(drained), &mut oversell);
+    (oversell, book.conservation(context(drained)))
+}
+
+#[test]
+fn reservation_conservation_wants_one_end_per_reservation_and_no_orphan_hold() {
+    // Goal: a reservation served once, with its hold consumed by the pick,
+    // holds; ending twice (expired, then served anyway), never ending after
+    // quiescence, or a hold the store keeps for an ended reservation breaks it.
+    use Kind::*;
+    let served = vec![
+        order_row(1, ReservationCreated, 1, 0, 2),
+        order_row(2, Hold, 1, 0, 2),
+        order_row(3, OrderConfirmed, 1, 0, 2),
+        order_row(60, Sale, 1, 0, -2),
+        order_row(61, OrderFulfilled, 1, 0, 2),
+    ];
+    assert!(orders_check(&served, true).1.held);
+    let twice = [served.clone(), vec![order_row(62, ReservationExpired, 1, 0, 2)]].concat();
+    let verdict = orders_check(&twice, true).1;
+    assert!(!verdict.held && verdict.examples[0].message.contains("ended 2 times"), "{:?}", verdict.examples);
+    let open = served[..3].to_vec();
+    assert!(!orders_check(&open, true).1.held, "never ended although the run drained");
+    assert!(orders_check(&open, false).1.held, "not judged before quiescence");
+    let orphan = vec![order_row(1, ReservationCreated, 2, 1, 1), order_row(61, ReservationExpired, 2, 1, 1), order_row(62, Hold, 2, 1, 1)];
+    let verdict = orders_check(&orphan, true).1;
+    assert!(!verdict.held && verdict.examples[0].message.contains("holds 1 units"), "{:?}", verdict.examples);
+    let released = [orphan, vec![order_row(63, Release, 2, 1, 1)]].concat();
+    assert!(orders_check(&released, true).1.held, "the late hold was released");
+}
+
+#[test]
+fn a_confirmed_order_that_fails_is_oversold_unless_a_restore_lost_its_hold() {
+    // Goal: an order confirmed and then failed is an oversell (no_oversell,
+    // with its units); the same failure after the store's DB was restored
+    // from a backup is data loss, counted apart.
+    use Kind::*;
+    let failed = vec![order_row(1, ReservationCreated, 1, 0, 2), order_row(3, OrderConfirmed, 1, 0, 2), order_row(90, OrderFailed, 1, 0, 2)];
+    let (oversell, conservation) = orders_check(&failed, true);
+    assert!(!oversell.held && oversell.examples[0].message.contains("2 units oversold"));
+    assert!(conservation.held, "a failure still ends the reservation once");
+    let restore = Record { t_us: 50 * S, node: LAYOUT.store(0), store: Some(0), ..Record::event(Restore, "backup 1h old") };
+    let after_restore = [failed[..2].to_vec(), vec![restore, failed[2].clone()]].concat();
+    assert!(orders_check(&after_restore, true).0.held);
+    let keys = per_key(&after_restore);
+    let metrics = sim::orders::OrderBook::of(&after_restore, &keys).metrics;
+    assert_eq!((metrics.failed, metrics.failed_after_restore, metrics.oversold_units), (1, 1, 2));
+}

@@ -12,13 +12,15 @@
 //! Submodules: [`broker`], [`relay`], [`central`], [`pipeline`] (broker,
 //! consumers and central together), [`store`], [`dual_write`] (a store that
 //! publishes through its own producer) and [`certifier`] (the sync
-//! multimaster baseline's sequencer, and a store with central around it).
+//! multimaster baseline's sequencer, and a store with central around it), [`orders`] (holds at a
+//! store, the order desk at central).
 
 mod broker;
 mod central;
 mod certifier;
 mod dual_write;
 mod pipeline;
+mod orders;
 mod relay;
 mod store;
 
