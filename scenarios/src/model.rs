@@ -564,7 +564,7 @@ pub struct Faults {
     pub swarm: bool,
     /// 0 to 1: scales how many faults each enabled kind injects.
     pub intensity: f64,
-    /// Fault kinds swarm mode may draw from (all but `restore` when empty).
+    /// Fault kinds swarm mode may draw from (all when empty).
     pub kinds: Vec<FaultKind>,
 }
 
