@@ -3,6 +3,7 @@
 //! Layout:
 //! - [`des`]: the deterministic discrete-event engine (queue of `(time, seq)`,
 //!   workers and service times per node, drain phase);
+//! - [`tcp`]: the turmoil engine: each node a host over simulated TCP, behind a small net trait;
 //! - [`faults`]: fault plans resolved against node ids, and what each fault did;
 //! - [`swarm`]: swarm mode's seeded draw of fault kinds, rates and faults;
 //! - [`queue`]: the engine's `(time, seq)` queue with actions stored apart;
@@ -30,6 +31,7 @@ pub mod run;
 pub mod staleness;
 pub mod summary;
 pub mod swarm;
+pub mod tcp;
 pub mod timeseries;
 
-pub use run::{Run, simulate};
+pub use run::{EngineKind, Run, simulate, simulate_on};

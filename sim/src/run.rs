@@ -13,7 +13,38 @@ use system::US_PER_S;
 use system::history::Kind;
 
 /// The engines a run can use.
-pub const ENGINES: [&str; 1] = ["des"];
+pub const ENGINES: [&str; 2] = ["des", "turmoil"];
+
+/// Which engine drives a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EngineKind {
+    /// The discrete-event engine (`des.rs`): fast, every fault kind.
+    #[default]
+    Des,
+    /// turmoil: each node a host over simulated TCP (`tcp/`).
+    Turmoil,
+}
+
+impl EngineKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EngineKind::Des => "des",
+            EngineKind::Turmoil => "turmoil",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<EngineKind> {
+        [EngineKind::Des, EngineKind::Turmoil].into_iter().find(|e| e.as_str() == text)
+    }
+
+    /// Why this engine cannot run `scenario`, if it cannot.
+    pub fn unsupported(self, scenario: &Scenario) -> Option<String> {
+        match self {
+            EngineKind::Des => None,
+            EngineKind::Turmoil => crate::tcp::unsupported(scenario),
+        }
+    }
+}
 
 /// A finished run with its artefacts in memory.
 #[derive(Debug)]
@@ -24,11 +55,24 @@ pub struct Run {
     pub digest: String,
     pub invariants: BTreeMap<String, Verdict>,
     pub metrics: Metrics,
+    pub engine: EngineKind,
 }
 
 /// Runs `scenario` with `seed` on the `des` engine and checks it.
 pub fn simulate(scenario: &Scenario, seed: u64) -> Run {
-    let outcome = Engine::new(scenario, seed).run();
+    check(scenario, Engine::new(scenario, seed).run(), EngineKind::Des)
+}
+
+/// Runs `scenario` with `seed` on `engine` and checks it; an error says why the engine cannot run it.
+pub fn simulate_on(scenario: &Scenario, seed: u64, engine: EngineKind) -> Result<Run, String> {
+    match engine {
+        EngineKind::Des => Ok(simulate(scenario, seed)),
+        EngineKind::Turmoil => crate::tcp::run(scenario, seed).map(|outcome| check(scenario, outcome, engine)),
+    }
+}
+
+/// The history's verdicts and metrics.
+fn check(scenario: &Scenario, outcome: Outcome, engine: EngineKind) -> Run {
     let layout = outcome.world.layout;
     let events_csv = history::to_csv(&outcome.history, &layout);
     let digest = history::digest(&events_csv);
@@ -42,7 +86,7 @@ pub fn simulate(scenario: &Scenario, seed: u64) -> Run {
     let orders = OrderBook::of(&outcome.history, &keys);
     let invariants = checkers::check_all(&outcome.history, &keys, &orders, context);
     let metrics = metrics(&outcome, scenario, &keys, orders);
-    Run { outcome, events_csv, digest, invariants, metrics }
+    Run { outcome, events_csv, digest, invariants, metrics, engine }
 }
 
 /// Δ + ε: the staleness a read shown fresh may have.
@@ -124,7 +168,7 @@ impl Run {
             scenario: scenario.name.clone(),
             design: scenario.design.name.clone(),
             seed,
-            engine: ENGINES[0].to_string(),
+            engine: self.engine.as_str().to_string(),
             digest: self.digest.clone(),
             sim_duration_s: self.outcome.end_us as f64 / US_PER_S as f64,
             wall_s,

@@ -5,6 +5,7 @@
 //! consumer), then inside an apply request to central.
 
 use crate::Micros;
+use serde::{Deserialize, Serialize};
 
 /// Dense node id; see [`crate::layout::Layout`].
 pub type NodeId = u32;
@@ -14,7 +15,7 @@ pub type NodeId = u32;
 pub type EventKey = (u32, u32, u32, u32);
 
 /// One change of one stock row, as the outbox row's payload carries it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockEvent {
     pub store: u32,
     pub sku: u32,
@@ -32,7 +33,7 @@ pub struct StockEvent {
 }
 
 /// What an outbox row or broker record carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Payload {
     Stock(StockEvent),
     /// A heartbeat row written through the outbox: once central applies it,
@@ -56,7 +57,7 @@ pub enum Payload {
 }
 
 /// What a store did about an online order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OrderOutcome {
     /// It holds the units (`on_hand` as it stands).
     Accepted { on_hand: i64 },
@@ -71,7 +72,7 @@ pub enum OrderOutcome {
 }
 
 /// A store's reply on the reply topic (its outbox), keyed by the order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderReply {
     pub store: u32,
     pub sku: u32,
@@ -90,7 +91,7 @@ impl Payload {
 }
 
 /// A row of the store's outbox table, at its position in the DB log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxRow {
     /// Log sequence number: the row's index in the store's outbox log.
     pub lsn: u64,
@@ -98,7 +99,7 @@ pub struct OutboxRow {
 }
 
 /// The message key, which picks the partition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Key {
     Store(u32),
     StoreSku(u32, u32),
@@ -107,14 +108,14 @@ pub enum Key {
 }
 
 /// A record in a partition log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BrokerRecord {
     pub key: Key,
     pub payload: Payload,
 }
 
-/// Every message a node can send.
-#[derive(Debug, Clone, PartialEq)]
+/// Every message a node can send (serialisable, for engines that put it on a wire).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Msg {
     // Store DB log <-> relay (the binlog stream).
     /// Relay to store: stream the outbox log of `epoch` from `from_lsn` on.

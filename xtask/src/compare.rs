@@ -168,7 +168,14 @@ pub fn run(args: Args) -> u8 {
             return exit::BAD_INPUT as u8;
         };
         eprintln!("{label}: {} seeds", seeds.len());
-        let template = crate::scenario::Args { scenario: args.scenario.clone(), seed: 0, design: preset.map(String::from), overrides, out: None };
+        let template = crate::scenario::Args {
+            scenario: args.scenario.clone(),
+            seed: 0,
+            design: preset.map(String::from),
+            overrides,
+            out: None,
+            engine: sim::EngineKind::Des,
+        };
         let results = run_seeds(&pool, &scenario, &template, &seeds, true);
         per_design.push((label, scenario, results));
     }

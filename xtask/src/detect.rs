@@ -83,8 +83,14 @@ pub fn run(args: Args) -> u8 {
     for row in rows {
         let run = |design: &str| -> Result<Vec<SeedResult>, String> {
             let scenario = source::load(&row.scenario, Some(design), &[])?;
-            let template =
-                crate::scenario::Args { scenario: row.scenario.clone(), seed: 0, design: Some(design.to_string()), overrides: Vec::new(), out: None };
+            let template = crate::scenario::Args {
+                scenario: row.scenario.clone(),
+                seed: 0,
+                design: Some(design.to_string()),
+                overrides: Vec::new(),
+                out: None,
+                engine: sim::EngineKind::Des,
+            };
             Ok(run_seeds(&pool, &scenario, &template, &seeds, false))
         };
         eprintln!("{} on {}", row.design, row.scenario);

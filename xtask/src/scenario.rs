@@ -1,4 +1,4 @@
-//! `cargo xtask scenario`: one scenario, one seed, on the `des` engine.
+//! `cargo xtask scenario`: one scenario, one seed, on the `des` engine (or `--engine turmoil`).
 
 use crate::source;
 use sim::summary::exit;
@@ -25,6 +25,33 @@ pub struct Args {
     /// `<out>/<scenario>/<design>/seed-<N>/`.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// The engine: `des` (discrete events: fast, every fault kind) or `turmoil`
+    /// (each node a host over simulated TCP: at most 40 nodes; no duplication,
+    /// reordering or clock drift). A turmoil run's design folder ends in `-turmoil`.
+    #[arg(long, default_value = "des", value_parser = parse_engine)]
+    pub engine: sim::EngineKind,
+}
+
+pub fn parse_engine(text: &str) -> Result<sim::EngineKind, String> {
+    sim::EngineKind::parse(text).ok_or_else(|| format!("{text:?}: allowed is one of {}", sim::run::ENGINES.join(", ")))
+}
+
+/// The folder name of a design's runs on `engine`.
+pub fn design_folder(design: &str, engine: sim::EngineKind) -> String {
+    match engine {
+        sim::EngineKind::Des => design.to_string(),
+        other => format!("{design}-{}", other.as_str()),
+    }
+}
+
+/// The scenario, or the reason `engine` cannot run it (printed; exit 2).
+pub fn runnable(scenario: Option<scenarios::Scenario>, engine: sim::EngineKind) -> Option<scenarios::Scenario> {
+    let scenario = scenario?;
+    if let Some(why) = engine.unsupported(&scenario) {
+        eprintln!("error: --engine {}: {why}", engine.as_str());
+        return None;
+    }
+    Some(scenario)
 }
 
 /// Shell-quotes one argument if it needs it.
@@ -45,15 +72,18 @@ pub fn replay_command(args: &Args) -> String {
     for assignment in &args.overrides {
         command.push_str(&format!(" --set {}", quoted(assignment)));
     }
+    if args.engine != sim::EngineKind::Des {
+        command.push_str(&format!(" --engine {}", args.engine.as_str()));
+    }
     command
 }
 
 pub fn run(args: Args) -> u8 {
-    let Some(scenario) = source::load_or_report(&args.scenario, args.design.as_deref(), &args.overrides) else {
+    let Some(scenario) = runnable(source::load_or_report(&args.scenario, args.design.as_deref(), &args.overrides), args.engine) else {
         return exit::BAD_INPUT as u8;
     };
     let root = args.out.clone().unwrap_or_else(|| source::workspace_root().join("results"));
-    let dir = match sim::artefacts::run_dir(&root, &scenario.name, &scenario.design.name, args.seed) {
+    let dir = match sim::artefacts::run_dir(&root, &scenario.name, &design_folder(&scenario.design.name, args.engine), args.seed) {
         Ok(dir) => dir,
         Err(message) => {
             eprintln!("error: {message}");
@@ -62,7 +92,13 @@ pub fn run(args: Args) -> u8 {
     };
     #[allow(clippy::disallowed_methods)] // wall time of the run, measured outside the simulation
     let started = std::time::Instant::now();
-    let run = sim::simulate(&scenario, args.seed);
+    let run = match sim::simulate_on(&scenario, args.seed, args.engine) {
+        Ok(run) => run,
+        Err(message) => {
+            eprintln!("error: --engine {}: {message}", args.engine.as_str());
+            return exit::BAD_INPUT as u8;
+        }
+    };
     let wall_s = started.elapsed().as_secs_f64();
     let replay = replay_command(&args);
     let summary = run.summary(&scenario, args.seed, wall_s, replay.clone());

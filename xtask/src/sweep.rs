@@ -41,6 +41,9 @@ pub struct Args {
     /// `<out>/<scenario>/<design>/sweep/`, failing seeds to `.../seed-<N>/`.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// The engine, as for `cargo xtask scenario` (`des` or `turmoil`).
+    #[arg(long, default_value = "des", value_parser = crate::scenario::parse_engine)]
+    pub engine: sim::EngineKind,
 }
 
 /// An inclusive range of seeds.
@@ -138,13 +141,15 @@ pub fn run(args: Args) -> u8 {
     if let Some(vary) = args.vary.clone() {
         return crate::compare::run(crate::compare::Args::varying(&args, vary));
     }
-    let Some(scenario) = source::load_or_report(&args.scenario, args.design.as_deref(), &args.overrides) else {
+    let Some(scenario) = crate::scenario::runnable(source::load_or_report(&args.scenario, args.design.as_deref(), &args.overrides), args.engine)
+    else {
         return exit::BAD_INPUT as u8;
     };
     let shard = args.shard.or_else(shard_from_ci);
     let seeds: Vec<u64> = (args.seeds.first..=args.seeds.last).filter(|seed| shard.is_none_or(|s| seed % s.count == s.index - 1)).collect();
     let root = args.out.clone().unwrap_or_else(|| source::workspace_root().join("results"));
-    let dir = match sim::artefacts::run_dir(&root, &scenario.name, &scenario.design.name, 0) {
+    let design_folder = crate::scenario::design_folder(&scenario.design.name, args.engine);
+    let dir = match sim::artefacts::run_dir(&root, &scenario.name, &design_folder, 0) {
         Ok(dir) => dir.with_file_name("sweep"),
         Err(message) => {
             eprintln!("error: {message}");
@@ -163,8 +168,14 @@ pub fn run(args: Args) -> u8 {
     eprintln!("sweep {} ({}): {} seeds on {jobs} threads{shard_note}", scenario.name, scenario.design.name, seeds.len());
     #[allow(clippy::disallowed_methods)] // wall time of the sweep, measured outside the simulation
     let started = std::time::Instant::now();
-    let template =
-        crate::scenario::Args { scenario: args.scenario.clone(), seed: 0, design: args.design.clone(), overrides: args.overrides.clone(), out: None };
+    let template = crate::scenario::Args {
+        scenario: args.scenario.clone(),
+        seed: 0,
+        design: args.design.clone(),
+        overrides: args.overrides.clone(),
+        out: None,
+        engine: args.engine,
+    };
     let results = run_seeds(&pool, &scenario, &template, &seeds, false);
     let wall_s = started.elapsed().as_secs_f64();
     let summary = summarise(&scenario, &results, wall_s);
@@ -197,7 +208,8 @@ pub fn run_seeds(
             .par_iter()
             .map(|&seed| {
                 let replay = replay_command(&crate::scenario::Args { seed, ..template.clone() });
-                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sim::simulate(scenario, seed)));
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sim::simulate_on(scenario, seed, template.engine)));
+                let outcome = outcome.and_then(|run| run.map_err(|message| Box::new(message) as Box<dyn std::any::Any + Send>));
                 let (row, faults, run) = match outcome {
                     Ok(run) => {
                         let faults = run.outcome.faults.iter().map(|f| (f.kind.as_str(), f.mattered)).collect();
@@ -336,7 +348,8 @@ fn write(
     sim::artefacts::write_whole(&dir.join("summary.json"), &json)?;
     for result in results {
         if let Some(run) = &result.run {
-            let seed_dir = sim::artefacts::run_dir(root, &scenario.name, &scenario.design.name, result.row.seed).map_err(std::io::Error::other)?;
+            let design_folder = dir.parent().and_then(|d| d.file_name()).map_or(scenario.design.name.clone(), |n| n.to_string_lossy().into_owned());
+            let seed_dir = sim::artefacts::run_dir(root, &scenario.name, &design_folder, result.row.seed).map_err(std::io::Error::other)?;
             let run_summary = run.summary(scenario, result.row.seed, 0.0, result.row.replay.clone());
             sim::artefacts::write_run(&seed_dir, scenario, &run_summary, run)?;
         }

@@ -19,8 +19,8 @@ mod broker;
 mod central;
 mod certifier;
 mod dual_write;
-mod pipeline;
 mod orders;
+mod pipeline;
 mod relay;
 mod store;
 

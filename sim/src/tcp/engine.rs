@@ -1,0 +1,502 @@
+//! The turmoil simulation of one run: every node a host, the fault schedule
+//! mapped onto turmoil's own faults, then the drain phase.
+//!
+//! Mapping: a partition holds the link (`hold`, like TCP retransmitting) and,
+//! once it outlasts `network.connection_timeout_s`, drops what is held
+//! (`partition`) and resets every connection across it (both ends learn);
+//! a one-way partition drops from its start (`partition_oneway`: turmoil
+//! cannot hold one way); a crash is `crash`, its restart `bounce`; a restore
+//! also swaps the store's DB for the backup while the host is down; a pause
+//! holds every link of the node (its timers still run); a latency spike
+//! scales the link latency; clock skew offsets the node's clock. Duplication,
+//! reordering and clock drift have no turmoil counterpart and are refused.
+//!
+//! Link latency is fixed per link at its class's median (turmoil samples no
+//! distribution; the WAN's is the default, the others are set per pair),
+//! delivery happens at 1 ms ticks, and nodes take no service
+//! time: a node handles an input when it arrives.
+
+use crate::des::{DRAIN_CHECK_INTERVAL_US, Outcome};
+use crate::faults::{FaultEffect, FaultReport, Origin, PlannedFault};
+use crate::swarm;
+use crate::tcp::net::TurmoilNet;
+use crate::tcp::shell::{self, Inbound, Shared, Stats};
+use crate::timeseries;
+use scenarios::{Distribution, FaultKind, Scenario};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::time::Duration;
+use system::history::{ENGINE, Kind, Record};
+use system::layout::{LinkClass, Role};
+use system::message::NodeId;
+use system::node::Node;
+use system::store::StoreDb;
+use system::world::{AnyNode, World};
+use system::{Micros, US_PER_S};
+
+/// turmoil's tick: message delivery and host scheduling happen at these steps.
+pub const TICK: Duration = Duration::from_millis(1);
+/// Most nodes a turmoil run takes: its cost per step grows with the cube of the hosts.
+pub const HOSTS_MAX: u32 = 64;
+
+/// Why the turmoil engine cannot run `scenario`, if it cannot: a fault it cannot express, or too many hosts.
+pub fn unsupported(scenario: &Scenario) -> Option<String> {
+    let hosts = crate::history::layout(scenario).count();
+    if hosts > HOSTS_MAX {
+        return Some(format!(
+            "the turmoil engine runs at most {HOSTS_MAX} nodes (its cost grows with the cube of the hosts); this chain has {hosts}"
+        ));
+    }
+    let cannot = |kind: FaultKind| matches!(kind, FaultKind::Duplicate | FaultKind::Reorder);
+    for (i, fault) in scenario.fault.iter().enumerate() {
+        if cannot(fault.kind) {
+            return Some(format!(
+                "fault[{i}]: the turmoil engine cannot express a {} fault (its TCP neither duplicates nor reorders)",
+                fault.kind.as_str()
+            ));
+        }
+        if fault.kind == FaultKind::ClockSkew && fault.drift_ppm.is_some_and(|d| d != 0.0) {
+            return Some(format!("fault[{i}]: the turmoil engine expresses clock skew as an offset only, not a drift"));
+        }
+    }
+    if scenario.faults.swarm {
+        let drawable: Vec<&str> = if scenario.faults.kinds.is_empty() { vec!["duplicate", "reorder", "clock_skew"] } else { Vec::new() };
+        let named = scenario.faults.kinds.iter().filter(|k| cannot(**k) || **k == FaultKind::ClockSkew).map(|k| k.as_str()).collect::<Vec<_>>();
+        let kinds = if drawable.is_empty() { named } else { drawable };
+        if !kinds.is_empty() {
+            return Some(format!(
+                "swarm mode may draw {}, which the turmoil engine cannot express (duplication, reordering, clock drift): set faults.kinds to partition, crash, restore, pause or latency_spike",
+                kinds.join(", ")
+            ));
+        }
+    }
+    None
+}
+
+/// One thing the engine does at a point in simulated time.
+#[derive(Debug, Clone, Copy)]
+enum Event {
+    FaultStart(usize),
+    FaultEnd(usize),
+    /// A partition outlasted the connection timeout: what it held is lost.
+    Reset(usize),
+    Backup(usize),
+    Sample,
+    HealAll,
+    DrainCheck,
+}
+
+/// The median one-way latency of a link class.
+fn median(distribution: &Distribution) -> Duration {
+    let ms = match *distribution {
+        Distribution::Constant { ms } => ms,
+        Distribution::Uniform { min_ms, max_ms } => (min_ms + max_ms) / 2.0,
+        Distribution::Exponential { mean_ms } => mean_ms * std::f64::consts::LN_2,
+        Distribution::Lognormal { median_ms, .. } => median_ms,
+    };
+    Duration::from_micros((ms.max(0.0) * 1000.0).round() as u64)
+}
+
+struct Run<'s> {
+    scenario: &'s Scenario,
+    sim: turmoil::Sim<'s>,
+    shared: Rc<Shared>,
+    faults: Vec<PlannedFault>,
+    effects: Vec<FaultEffect>,
+    started: Vec<bool>,
+    ended: Vec<bool>,
+    reset: Vec<bool>,
+    backups: Vec<Option<StoreDb>>,
+    events: BTreeMap<(Micros, u64), Event>,
+    seq: u64,
+    samples: Vec<timeseries::Sample>,
+    drained_at_us: Option<Micros>,
+}
+
+/// Runs `scenario` with `seed` on turmoil. The scenario must pass [`unsupported`].
+pub fn run(scenario: &Scenario, seed: u64) -> Result<Outcome, String> {
+    if let Some(why) = unsupported(scenario) {
+        return Err(why);
+    }
+    let world = World::new(scenario, seed);
+    let layout = world.layout;
+    let count = layout.count();
+    let names: Vec<String> = (0..count).map(|id| layout.name(id)).collect();
+    let shared = Rc::new(Shared {
+        world: RefCell::new(world),
+        history: RefCell::new(Vec::new()),
+        clock_offsets_us: RefCell::new(vec![0; count as usize]),
+        inboxes: RefCell::new(vec![None; count as usize]),
+        stats: Cell::new(Stats::default()),
+        names: names.clone(),
+        connect_timeout: Duration::from_secs(scenario.network.connection_timeout_s),
+    });
+    let mut builder = turmoil::Builder::new();
+    builder
+        .rng_seed(seed)
+        .epoch(std::time::UNIX_EPOCH + Duration::from_secs(1_700_000_000))
+        .simulation_duration(Duration::from_secs(u64::MAX / 4_000_000))
+        .tick_duration(TICK)
+        .min_message_latency(median(&scenario.network.wan))
+        .max_message_latency(median(&scenario.network.wan))
+        .tcp_capacity(4096);
+    let mut sim = builder.build();
+    for id in 0..count {
+        let shared = shared.clone();
+        sim.host(names[id as usize].as_str(), move || shell::run::<TurmoilNet>(id, shared.clone()));
+    }
+    let swarm = scenario.faults.swarm.then(|| swarm::draw(scenario, seed));
+    let mut faults: Vec<PlannedFault> = scenario.fault.iter().map(|spec| PlannedFault::new(spec.clone(), Origin::Explicit, &layout)).collect();
+    if let Some(draw) = &swarm {
+        faults.extend(draw.faults.iter().map(|spec| PlannedFault::new(spec.clone(), Origin::Swarm, &layout)));
+    }
+    let n = faults.len();
+    let run = Run {
+        scenario,
+        sim,
+        shared,
+        faults,
+        effects: vec![FaultEffect::default(); n],
+        started: vec![false; n],
+        ended: vec![false; n],
+        reset: vec![false; n],
+        backups: vec![None; n],
+        events: BTreeMap::new(),
+        seq: 0,
+        samples: Vec::new(),
+        drained_at_us: None,
+    };
+    // Links are configured only where they differ from the WAN default: turmoil scans every
+    // configured link of every host at every step, so an unused link costs time.
+    for a in 0..count {
+        for b in a + 1..count {
+            if run.local_pair(a, b) {
+                run.set_base_latency(a, b);
+            }
+        }
+    }
+    let outcome = run.drive()?;
+    Ok(Outcome { swarm, ..outcome })
+}
+
+impl<'s> Run<'s> {
+    fn at(&mut self, at_us: Micros, event: Event) {
+        self.seq += 1;
+        self.events.insert((at_us, self.seq), event);
+    }
+
+    fn now_us(&self) -> Micros {
+        self.sim.elapsed().as_micros() as Micros
+    }
+
+    fn name(&self, id: NodeId) -> &str {
+        &self.shared.names[id as usize]
+    }
+
+    fn record(&self, node: NodeId, record: Record) {
+        let t_us = self.now_us();
+        self.shared.history.borrow_mut().push(Record { t_us, node, ..record });
+    }
+
+    fn base_latency(&self, a: NodeId, b: NodeId) -> Duration {
+        let network = &self.scenario.network;
+        match self.shared.world.borrow().layout.link_class(a, b) {
+            LinkClass::StoreLocal => median(&network.store_local),
+            LinkClass::Wan => median(&network.wan),
+            LinkClass::CentralLan => median(&network.central_lan),
+        }
+    }
+
+    /// Whether `a` and `b` are on the same side of the WAN and may talk: one
+    /// store's nodes, or two central-side nodes (every other pair that talks crosses the WAN).
+    fn local_pair(&self, a: NodeId, b: NodeId) -> bool {
+        let layout = self.shared.world.borrow().layout;
+        let site = |id| match layout.role(id) {
+            Role::Store(i) | Role::Relay(i) | Role::StoreBroker(i) => Some(i),
+            _ => None,
+        };
+        match layout.link_class(a, b) {
+            LinkClass::StoreLocal => site(a) == site(b),
+            LinkClass::CentralLan => true,
+            LinkClass::Wan => false,
+        }
+    }
+
+    fn set_base_latency(&self, a: NodeId, b: NodeId) {
+        let latency = self.base_latency(a, b);
+        self.sim.set_link_latency(self.name(a), self.name(b), latency);
+    }
+
+    /// The (from, to) pairs a link fault cuts, each unordered pair once for a two-way fault.
+    fn pairs(&self, i: usize) -> Vec<(NodeId, NodeId)> {
+        let fault = &self.faults[i];
+        let count = self.shared.names.len() as NodeId;
+        let mut pairs = Vec::new();
+        for a in 0..count {
+            for b in 0..count {
+                let twice = !fault.spec.one_way && a > b && fault.crosses(b, a);
+                if a != b && fault.crosses(a, b) && !twice {
+                    pairs.push((a, b));
+                }
+            }
+        }
+        pairs
+    }
+
+    fn drive(mut self) -> Result<Outcome, String> {
+        let run = &self.scenario.run;
+        let workload_end_us = run.duration_s * US_PER_S;
+        let drain_deadline_us = workload_end_us + run.drain_bound_s * US_PER_S;
+        let timeout_us = self.scenario.network.connection_timeout_s * US_PER_S;
+        for i in 0..self.faults.len() {
+            let (start, end, kind) = (self.faults[i].start_us, self.faults[i].end_us, self.faults[i].kind());
+            self.at(start, Event::FaultStart(i));
+            if let Some(end) = end {
+                self.at(end, Event::FaultEnd(i));
+            }
+            if kind == FaultKind::Partition && end.is_none_or(|end| end > start + timeout_us) {
+                self.at(start + timeout_us, Event::Reset(i));
+            }
+            if kind == FaultKind::Restore {
+                let age = self.faults[i].spec.backup_age.map_or(0, |a| a.us());
+                self.at(start.saturating_sub(age), Event::Backup(i));
+            }
+        }
+        self.at(0, Event::Sample);
+        self.at(workload_end_us, Event::HealAll);
+        self.at(workload_end_us, Event::DrainCheck);
+        'run: loop {
+            let now = self.now_us();
+            while let Some((&(at, seq), &event)) = self.events.first_key_value() {
+                if at > now {
+                    break;
+                }
+                self.events.remove(&(at, seq));
+                if let Event::DrainCheck = event {
+                    if self.shared.world.borrow().backlog() == 0 {
+                        self.drained_at_us = Some(now);
+                        break 'run;
+                    }
+                    if now >= drain_deadline_us {
+                        break 'run;
+                    }
+                    self.at((now + DRAIN_CHECK_INTERVAL_US).min(drain_deadline_us), Event::DrainCheck);
+                    continue;
+                }
+                self.dispatch(event, workload_end_us);
+            }
+            self.sim.step().map_err(|e| format!("turmoil: {e}"))?;
+        }
+        let end_us = self.now_us();
+        let reports = self.reports(workload_end_us);
+        let Run { sim, shared, samples, drained_at_us, .. } = self;
+        drop(sim);
+        let shared = Rc::try_unwrap(shared).map_err(|_| "a host still holds the shared state".to_string())?;
+        let stats = shared.stats.get();
+        let count = shared.names.len();
+        let mut history = shared.history.into_inner();
+        // Hosts run one after another within a tick: put each tick's records in time order.
+        history.sort_by_key(|r| r.t_us);
+        Ok(Outcome {
+            world: shared.world.into_inner(),
+            history,
+            events: stats.inputs,
+            messages: stats.messages,
+            bytes: stats.bytes,
+            end_us,
+            workload_end_us,
+            drained_at_us,
+            busy_us: vec![0; count],
+            faults: reports,
+            swarm: None,
+            samples,
+        })
+    }
+
+    fn reports(&self, workload_end_us: Micros) -> Vec<FaultReport> {
+        self.faults
+            .iter()
+            .zip(&self.effects)
+            .enumerate()
+            .map(|(index, (fault, effect))| FaultReport {
+                index,
+                kind: fault.kind(),
+                origin: fault.origin,
+                description: fault.description.clone(),
+                start_s: fault.start_us as f64 / US_PER_S as f64,
+                end_s: fault.end_us.map(|t| t.min(workload_end_us) as f64 / US_PER_S as f64),
+                effect: effect.clone(),
+                mattered: effect.any(),
+            })
+            .collect()
+    }
+
+    fn dispatch(&mut self, event: Event, workload_end_us: Micros) {
+        match event {
+            Event::FaultStart(i) if !self.ended[i] => {
+                self.started[i] = true;
+                self.fault_start(i);
+            }
+            Event::FaultStart(_) | Event::DrainCheck => {}
+            Event::FaultEnd(i) => self.fault_end(i),
+            Event::Reset(i) => self.reset_partition(i),
+            Event::Backup(i) => {
+                if let Some(&node) = self.faults[i].nodes.first()
+                    && let AnyNode::Store(store) = &self.shared.world.borrow().nodes[node as usize]
+                {
+                    self.backups[i] = Some(store.backup());
+                }
+            }
+            Event::Sample => {
+                let now = self.now_us();
+                timeseries::sample(&self.shared.world.borrow(), now, &mut self.samples);
+                self.at(now + self.scenario.run.sample_interval_s * US_PER_S, Event::Sample);
+            }
+            Event::HealAll => {
+                let _ = workload_end_us;
+                for i in 0..self.faults.len() {
+                    if self.started[i] {
+                        self.fault_end(i);
+                    } else {
+                        self.ended[i] = true;
+                    }
+                }
+            }
+        }
+    }
+
+    fn crash(&mut self, node: NodeId, i: usize) {
+        let name = self.name(node).to_string();
+        if !self.sim.is_host_running(name.as_str()) {
+            return;
+        }
+        self.sim.crash(name.as_str());
+        self.shared.inboxes.borrow_mut()[node as usize] = None;
+        let now = self.now_us();
+        self.shared.world.borrow_mut().nodes[node as usize].crash(now);
+        self.effects[i].lost += 1;
+        self.record(node, Record::event(Kind::Crash, self.faults[i].description.clone()));
+    }
+
+    fn fault_start(&mut self, i: usize) {
+        let fault = self.faults[i].clone();
+        self.record(ENGINE, Record::event(Kind::FaultStart, fault.description.clone()));
+        match fault.kind() {
+            FaultKind::Partition => {
+                for (a, b) in self.pairs(i) {
+                    if fault.spec.one_way {
+                        self.sim.partition_oneway(self.name(a), self.name(b));
+                    } else {
+                        self.sim.hold(self.name(a), self.name(b));
+                    }
+                    self.effects[i].held += 1;
+                }
+            }
+            FaultKind::LatencySpike => {
+                let factor = fault.spec.factor.unwrap_or(1.0);
+                for (a, b) in self.pairs(i) {
+                    let spiked = self.base_latency(a, b).mul_f64(factor);
+                    self.sim.set_link_latency(self.name(a), self.name(b), spiked);
+                    self.effects[i].delayed += 1;
+                }
+            }
+            FaultKind::Crash => {
+                for &node in &fault.nodes {
+                    self.crash(node, i);
+                }
+            }
+            FaultKind::Restore => {
+                for &node in &fault.nodes {
+                    self.crash(node, i);
+                    let role = self.shared.world.borrow().layout.role(node);
+                    if let (Role::Store(index), Some(backup)) = (role, self.backups[i].take()) {
+                        self.shared.world.borrow_mut().store_mut(index).restore(backup);
+                        let age = fault.spec.backup_age.map(|a| a.to_string()).unwrap_or_default();
+                        self.record(node, Record { store: Some(index), ..Record::event(Kind::Restore, format!("backup {age} old")) });
+                    }
+                }
+            }
+            FaultKind::Pause => {
+                for &node in &fault.nodes {
+                    for other in (0..self.shared.names.len() as NodeId).filter(|&o| o != node) {
+                        self.sim.hold(self.name(node), self.name(other));
+                    }
+                    self.effects[i].deferred += 1;
+                }
+            }
+            FaultKind::ClockSkew => {
+                for &node in &fault.nodes {
+                    self.shared.clock_offsets_us.borrow_mut()[node as usize] = fault.spec.offset.map_or(0, |o| o.0);
+                    self.effects[i].skewed += 1;
+                }
+            }
+            FaultKind::Duplicate | FaultKind::Reorder => unreachable!("refused by `unsupported`"),
+        }
+    }
+
+    /// The partition outlasted the connection timeout: what it held is lost and both ends reset.
+    fn reset_partition(&mut self, i: usize) {
+        if self.ended[i] || !self.started[i] {
+            return;
+        }
+        self.reset[i] = true;
+        for (a, b) in self.pairs(i) {
+            if !self.faults[i].spec.one_way {
+                self.sim.partition(self.name(a), self.name(b));
+            }
+            self.shared.tell(a, Inbound::Reset { peer: b });
+            self.shared.tell(b, Inbound::Reset { peer: a });
+            self.effects[i].resets += 2;
+        }
+    }
+
+    fn fault_end(&mut self, i: usize) {
+        if std::mem::replace(&mut self.ended[i], true) {
+            return;
+        }
+        let fault = self.faults[i].clone();
+        self.record(ENGINE, Record::event(Kind::FaultEnd, fault.description.clone()));
+        match fault.kind() {
+            FaultKind::Partition => {
+                for (a, b) in self.pairs(i) {
+                    if fault.spec.one_way {
+                        self.sim.repair_oneway(self.name(a), self.name(b));
+                    } else {
+                        if self.reset[i] {
+                            self.sim.repair(self.name(a), self.name(b));
+                        }
+                        self.sim.release(self.name(a), self.name(b));
+                    }
+                }
+            }
+            FaultKind::LatencySpike => {
+                for (a, b) in self.pairs(i) {
+                    self.set_base_latency(a, b);
+                }
+            }
+            FaultKind::Crash | FaultKind::Restore => {
+                for &node in &fault.nodes {
+                    let name = self.name(node).to_string();
+                    if !self.sim.is_host_running(name.as_str()) {
+                        self.sim.bounce(name.as_str());
+                        self.record(node, Record::event(Kind::Restart, ""));
+                    }
+                }
+            }
+            FaultKind::Pause => {
+                for &node in &fault.nodes {
+                    for other in (0..self.shared.names.len() as NodeId).filter(|&o| o != node) {
+                        self.sim.release(self.name(node), self.name(other));
+                    }
+                }
+            }
+            FaultKind::ClockSkew => {
+                for &node in &fault.nodes {
+                    self.shared.clock_offsets_us.borrow_mut()[node as usize] = 0;
+                }
+            }
+            FaultKind::Duplicate | FaultKind::Reorder => {}
+        }
+    }
+}
