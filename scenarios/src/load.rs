@@ -251,10 +251,10 @@ pub fn incompatibilities(s: &Scenario) -> Vec<(String, String)> {
         );
     }
     if s.online.orders_per_second > 0.0 {
-        if d.pipeline != Pipeline::Cdc {
+        if d.pipeline == Pipeline::SyncMultimaster {
             refuse(
                 "online.orders_per_second",
-                "orders need design.pipeline = \"cdc\": a store's answer to a reservation travels its outbox, which the legacy batch and the sync baseline do not stream; allowed here is 0",
+                "orders are not modelled with design.pipeline = \"sync_multimaster\" (a pick would have to be certified like a till sale); allowed here is 0, or pipeline \"cdc\" or \"legacy_batch\"",
             );
         }
         let settle_s = d.reservation_ttl_s + s.online.pick_delay_s;

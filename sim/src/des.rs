@@ -579,9 +579,7 @@ impl<'a> Engine<'a> {
     /// Runs the workload phase, then the drain phase, and returns what happened.
     pub fn run(mut self) -> Outcome {
         let workload_end_us = self.scenario.run.duration_s * US_PER_S;
-        // A legacy batch catches up only at its next pull: it gets one batch interval more.
-        let batch_us = if self.scenario.design.pipeline == scenarios::Pipeline::LegacyBatch { self.scenario.design.batch_interval_s } else { 0 };
-        let drain_deadline_us = workload_end_us + (self.scenario.run.drain_bound_s + batch_us) * US_PER_S;
+        let drain_deadline_us = drain_deadline_us(self.scenario);
         for i in 0..self.faults.len() {
             let fault = &self.faults[i];
             if fault.kind() == FaultKind::Restore {
@@ -648,6 +646,13 @@ impl<'a> Engine<'a> {
             samples: self.samples,
         }
     }
+}
+
+/// When the drain phase gives up: `run.drain_bound_s` after the workload, and
+/// one batch interval more for a legacy batch (it catches up only at its next pull).
+pub fn drain_deadline_us(scenario: &Scenario) -> Micros {
+    let batch_s = if scenario.design.pipeline == scenarios::Pipeline::LegacyBatch { scenario.design.batch_interval_s } else { 0 };
+    (scenario.run.duration_s + scenario.run.drain_bound_s + batch_s) * US_PER_S
 }
 
 /// Workers of a node, from the scenario's `[workers]`.

@@ -345,6 +345,7 @@ impl Node for Central {
                 }
             }
             Msg::JoinPrimary { abandoned } => self.certifier.join(ctx, from, abandoned),
+            Msg::OrderAnswer(reply) => self.with_orders(ctx, |orders, ctx, shelf| orders.reply(ctx, reply, shelf)),
             Msg::PlaceOrder { order, store, sku, units } => {
                 self.with_orders(ctx, |orders, ctx, shelf| orders.place(ctx, order, store, sku, units, shelf))
             }

@@ -263,6 +263,9 @@ pub enum Msg {
         units: i64,
         confirmed: bool,
     },
+    /// Store to central, in a design without an outbox stream: an answer about an order
+    /// (at least once: a repeated command gets it again).
+    OrderAnswer(OrderReply),
     /// Release the hold for `order` (of `sku`), if any; never hold for it afterwards.
     ReleaseHold {
         order: u64,

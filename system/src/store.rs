@@ -104,6 +104,9 @@ pub struct StoreConfig {
     pub holds_block_tills: bool,
     /// A held order is picked this long after the hold.
     pub pick_delay_us: Micros,
+    /// Answers about orders go to this node (central) directly, not through
+    /// the outbox (the legacy batch has no outbox stream).
+    pub order_answers_to: Option<NodeId>,
 }
 
 /// A transaction sent for certification: its id, kind and stock changes.
@@ -311,8 +314,18 @@ impl Store {
         }
     }
 
-    /// Hands payloads to whatever carries them out of the store.
-    fn emit(&mut self, ctx: &mut Ctx, payloads: Vec<Payload>) {
+    /// Hands payloads to whatever carries them out of the store (a design
+    /// without an outbox stream sends answers about orders to central directly).
+    fn emit(&mut self, ctx: &mut Ctx, mut payloads: Vec<Payload>) {
+        if let Some(central) = self.config.order_answers_to {
+            payloads.retain(|payload| match *payload {
+                Payload::Order(reply) => {
+                    ctx.send(central, Msg::OrderAnswer(reply));
+                    false
+                }
+                _ => true,
+            });
+        }
         if payloads.is_empty() {
             return;
         }

@@ -152,6 +152,7 @@ impl World {
                             .then_some(SyncConfig { certifier: layout.central(), suspect_timeout_us: d.suspect_timeout_ms * US_PER_MS }),
                         holds_block_tills: d.hold == HoldMode::Hard,
                         pick_delay_us: scenario.online.pick_delay_s * US_PER_S,
+                        order_answers_to: (d.pipeline == Pipeline::LegacyBatch).then_some(layout.central()),
                     },
                     initial[i as usize].clone(),
                     TillWorkload::new(&workload, stream(seed, &format!("till/store-{i}"))),

@@ -19,6 +19,7 @@
 use crate::des::{DRAIN_CHECK_INTERVAL_US, Outcome};
 use crate::faults::{FaultEffect, FaultReport, Origin, PlannedFault};
 use crate::swarm;
+use crate::tcp::hosts::HostPlan;
 use crate::tcp::net::TurmoilNet;
 use crate::tcp::shell::{self, Inbound, Shared, Stats};
 use crate::timeseries;
@@ -37,16 +38,14 @@ use system::{Micros, US_PER_S};
 
 /// turmoil's tick: message delivery and host scheduling happen at these steps.
 pub const TICK: Duration = Duration::from_millis(1);
-/// Most nodes a turmoil run takes: its cost per step grows with the cube of the hosts.
-pub const HOSTS_MAX: u32 = 64;
+/// Most nodes a turmoil run takes: each listens on its own port.
+pub const NODES_MAX: u32 = 50_000;
 
-/// Why the turmoil engine cannot run `scenario`, if it cannot: a fault it cannot express, or too many hosts.
+/// Why the turmoil engine cannot run `scenario`, if it cannot: a fault it cannot express, or too many nodes.
 pub fn unsupported(scenario: &Scenario) -> Option<String> {
-    let hosts = crate::history::layout(scenario).count();
-    if hosts > HOSTS_MAX {
-        return Some(format!(
-            "the turmoil engine runs at most {HOSTS_MAX} nodes (its cost grows with the cube of the hosts); this chain has {hosts}"
-        ));
+    let nodes = crate::history::layout(scenario).count();
+    if nodes > NODES_MAX {
+        return Some(format!("the turmoil engine runs at most {NODES_MAX} nodes (one port each); this chain has {nodes}"));
     }
     let cannot = |kind: FaultKind| matches!(kind, FaultKind::Duplicate | FaultKind::Reorder);
     for (i, fault) in scenario.fault.iter().enumerate() {
@@ -102,6 +101,7 @@ struct Run<'s> {
     scenario: &'s Scenario,
     sim: turmoil::Sim<'s>,
     shared: Rc<Shared>,
+    plan: HostPlan,
     faults: Vec<PlannedFault>,
     effects: Vec<FaultEffect>,
     started: Vec<bool>,
@@ -122,14 +122,19 @@ pub fn run(scenario: &Scenario, seed: u64) -> Result<Outcome, String> {
     let world = World::new(scenario, seed);
     let layout = world.layout;
     let count = layout.count();
-    let names: Vec<String> = (0..count).map(|id| layout.name(id)).collect();
+    let swarm = scenario.faults.swarm.then(|| swarm::draw(scenario, seed));
+    let mut faults: Vec<PlannedFault> = scenario.fault.iter().map(|spec| PlannedFault::new(spec.clone(), Origin::Explicit, &layout)).collect();
+    if let Some(draw) = &swarm {
+        faults.extend(draw.faults.iter().map(|spec| PlannedFault::new(spec.clone(), Origin::Swarm, &layout)));
+    }
+    let plan = HostPlan::new(&layout, &faults);
     let shared = Rc::new(Shared {
         world: RefCell::new(world),
         history: RefCell::new(Vec::new()),
         clock_offsets_us: RefCell::new(vec![0; count as usize]),
         inboxes: RefCell::new(vec![None; count as usize]),
         stats: Cell::new(Stats::default()),
-        names: names.clone(),
+        hosts: (0..count).map(|id| plan.host_name(id).to_string()).collect(),
         connect_timeout: Duration::from_secs(scenario.network.connection_timeout_s),
     });
     let mut builder = turmoil::Builder::new();
@@ -142,20 +147,24 @@ pub fn run(scenario: &Scenario, seed: u64) -> Result<Outcome, String> {
         .max_message_latency(median(&scenario.network.wan))
         .tcp_capacity(4096);
     let mut sim = builder.build();
-    for id in 0..count {
-        let shared = shared.clone();
-        sim.host(names[id as usize].as_str(), move || shell::run::<TurmoilNet>(id, shared.clone()));
-    }
-    let swarm = scenario.faults.swarm.then(|| swarm::draw(scenario, seed));
-    let mut faults: Vec<PlannedFault> = scenario.fault.iter().map(|spec| PlannedFault::new(spec.clone(), Origin::Explicit, &layout)).collect();
-    if let Some(draw) = &swarm {
-        faults.extend(draw.faults.iter().map(|spec| PlannedFault::new(spec.clone(), Origin::Swarm, &layout)));
+    for (name, members) in &plan.hosts {
+        let (shared, members) = (shared.clone(), members.clone());
+        sim.host(name.as_str(), move || {
+            let (shared, members) = (shared.clone(), members.clone());
+            async move {
+                for &id in &members[1..] {
+                    tokio::task::spawn_local(shell::run::<TurmoilNet>(id, shared.clone()));
+                }
+                shell::run::<TurmoilNet>(members[0], shared).await
+            }
+        });
     }
     let n = faults.len();
     let run = Run {
         scenario,
         sim,
         shared,
+        plan,
         faults,
         effects: vec![FaultEffect::default(); n],
         started: vec![false; n],
@@ -167,12 +176,13 @@ pub fn run(scenario: &Scenario, seed: u64) -> Result<Outcome, String> {
         samples: Vec::new(),
         drained_at_us: None,
     };
-    // Links are configured only where they differ from the WAN default: turmoil scans every
-    // configured link of every host at every step, so an unused link costs time.
-    for a in 0..count {
-        for b in a + 1..count {
-            if run.local_pair(a, b) {
-                run.set_base_latency(a, b);
+    // Links are configured only where they differ from the WAN default.
+    let hosts = run.plan.hosts.len();
+    for a in 0..hosts {
+        for b in a + 1..hosts {
+            let (x, y) = (run.plan.hosts[a].1[0], run.plan.hosts[b].1[0]);
+            if run.local_pair(x, y) {
+                run.set_base_latency(x, y);
             }
         }
     }
@@ -190,8 +200,9 @@ impl<'s> Run<'s> {
         self.sim.elapsed().as_micros() as Micros
     }
 
+    /// The host node `id` runs on.
     fn name(&self, id: NodeId) -> &str {
-        &self.shared.names[id as usize]
+        self.plan.host_name(id)
     }
 
     fn record(&self, node: NodeId, record: Record) {
@@ -228,10 +239,10 @@ impl<'s> Run<'s> {
         self.sim.set_link_latency(self.name(a), self.name(b), latency);
     }
 
-    /// The (from, to) pairs a link fault cuts, each unordered pair once for a two-way fault.
+    /// The (from, to) node pairs a link fault cuts, each unordered pair once for a two-way fault.
     fn pairs(&self, i: usize) -> Vec<(NodeId, NodeId)> {
         let fault = &self.faults[i];
-        let count = self.shared.names.len() as NodeId;
+        let count = self.plan.host_of.len() as NodeId;
         let mut pairs = Vec::new();
         for a in 0..count {
             for b in 0..count {
@@ -244,10 +255,22 @@ impl<'s> Run<'s> {
         pairs
     }
 
+    /// The same cut between hosts: one representative node pair per pair of hosts.
+    fn host_pairs(&self, i: usize) -> Vec<(NodeId, NodeId)> {
+        let mut seen = std::collections::BTreeSet::new();
+        self.pairs(i).into_iter().filter(|&(a, b)| seen.insert((self.plan.host_of[a as usize], self.plan.host_of[b as usize]))).collect()
+    }
+
+    /// Every host but `node`'s, by a representative node.
+    fn other_hosts(&self, node: NodeId) -> Vec<NodeId> {
+        let own = self.plan.host_of[node as usize];
+        self.plan.hosts.iter().enumerate().filter(|&(h, _)| h != own).map(|(_, (_, members))| members[0]).collect()
+    }
+
     fn drive(mut self) -> Result<Outcome, String> {
         let run = &self.scenario.run;
         let workload_end_us = run.duration_s * US_PER_S;
-        let drain_deadline_us = workload_end_us + run.drain_bound_s * US_PER_S;
+        let drain_deadline_us = crate::des::drain_deadline_us(self.scenario);
         let timeout_us = self.scenario.network.connection_timeout_s * US_PER_S;
         for i in 0..self.faults.len() {
             let (start, end, kind) = (self.faults[i].start_us, self.faults[i].end_us, self.faults[i].kind());
@@ -294,7 +317,7 @@ impl<'s> Run<'s> {
         drop(sim);
         let shared = Rc::try_unwrap(shared).map_err(|_| "a host still holds the shared state".to_string())?;
         let stats = shared.stats.get();
-        let count = shared.names.len();
+        let count = shared.hosts.len();
         let mut history = shared.history.into_inner();
         // Hosts run one after another within a tick: put each tick's records in time order.
         history.sort_by_key(|r| r.t_us);
@@ -366,12 +389,14 @@ impl<'s> Run<'s> {
         }
     }
 
+    /// Crashes node `node`: its host (which holds only nodes this fault crashes too) and its volatile state.
     fn crash(&mut self, node: NodeId, i: usize) {
         let name = self.name(node).to_string();
-        if !self.sim.is_host_running(name.as_str()) {
+        if self.sim.is_host_running(name.as_str()) {
+            self.sim.crash(name.as_str());
+        } else if self.shared.inboxes.borrow()[node as usize].is_none() {
             return;
         }
-        self.sim.crash(name.as_str());
         self.shared.inboxes.borrow_mut()[node as usize] = None;
         let now = self.now_us();
         self.shared.world.borrow_mut().nodes[node as usize].crash(now);
@@ -384,7 +409,7 @@ impl<'s> Run<'s> {
         self.record(ENGINE, Record::event(Kind::FaultStart, fault.description.clone()));
         match fault.kind() {
             FaultKind::Partition => {
-                for (a, b) in self.pairs(i) {
+                for (a, b) in self.host_pairs(i) {
                     if fault.spec.one_way {
                         self.sim.partition_oneway(self.name(a), self.name(b));
                     } else {
@@ -395,7 +420,7 @@ impl<'s> Run<'s> {
             }
             FaultKind::LatencySpike => {
                 let factor = fault.spec.factor.unwrap_or(1.0);
-                for (a, b) in self.pairs(i) {
+                for (a, b) in self.host_pairs(i) {
                     let spiked = self.base_latency(a, b).mul_f64(factor);
                     self.sim.set_link_latency(self.name(a), self.name(b), spiked);
                     self.effects[i].delayed += 1;
@@ -419,7 +444,7 @@ impl<'s> Run<'s> {
             }
             FaultKind::Pause => {
                 for &node in &fault.nodes {
-                    for other in (0..self.shared.names.len() as NodeId).filter(|&o| o != node) {
+                    for other in self.other_hosts(node) {
                         self.sim.hold(self.name(node), self.name(other));
                     }
                     self.effects[i].deferred += 1;
@@ -441,10 +466,12 @@ impl<'s> Run<'s> {
             return;
         }
         self.reset[i] = true;
-        for (a, b) in self.pairs(i) {
-            if !self.faults[i].spec.one_way {
+        if !self.faults[i].spec.one_way {
+            for (a, b) in self.host_pairs(i) {
                 self.sim.partition(self.name(a), self.name(b));
             }
+        }
+        for (a, b) in self.pairs(i) {
             self.shared.tell(a, Inbound::Reset { peer: b });
             self.shared.tell(b, Inbound::Reset { peer: a });
             self.effects[i].resets += 2;
@@ -459,7 +486,7 @@ impl<'s> Run<'s> {
         self.record(ENGINE, Record::event(Kind::FaultEnd, fault.description.clone()));
         match fault.kind() {
             FaultKind::Partition => {
-                for (a, b) in self.pairs(i) {
+                for (a, b) in self.host_pairs(i) {
                     if fault.spec.one_way {
                         self.sim.repair_oneway(self.name(a), self.name(b));
                     } else {
@@ -471,7 +498,7 @@ impl<'s> Run<'s> {
                 }
             }
             FaultKind::LatencySpike => {
-                for (a, b) in self.pairs(i) {
+                for (a, b) in self.host_pairs(i) {
                     self.set_base_latency(a, b);
                 }
             }
@@ -480,13 +507,13 @@ impl<'s> Run<'s> {
                     let name = self.name(node).to_string();
                     if !self.sim.is_host_running(name.as_str()) {
                         self.sim.bounce(name.as_str());
-                        self.record(node, Record::event(Kind::Restart, ""));
                     }
+                    self.record(node, Record::event(Kind::Restart, ""));
                 }
             }
             FaultKind::Pause => {
                 for &node in &fault.nodes {
-                    for other in (0..self.shared.names.len() as NodeId).filter(|&o| o != node) {
+                    for other in self.other_hosts(node) {
                         self.sim.release(self.name(node), self.name(other));
                     }
                 }

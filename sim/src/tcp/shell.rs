@@ -24,8 +24,12 @@ use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::spawn_local;
 
-/// The port every node listens on.
-pub const PORT: u16 = 9000;
+/// Node `id` listens on port `PORT_BASE + id` of its host.
+pub const PORT_BASE: u16 = 9000;
+
+fn port(id: NodeId) -> u16 {
+    PORT_BASE.saturating_add(id as u16)
+}
 
 /// What reaches a node's shell.
 #[derive(Debug)]
@@ -63,8 +67,8 @@ pub struct Shared {
     /// The running shell of each node, for the engine to reach.
     pub inboxes: RefCell<Vec<Option<UnboundedSender<Inbound>>>>,
     pub stats: Cell<Stats>,
-    /// Host names by node id.
-    pub names: Vec<String>,
+    /// The host of each node, by node id.
+    pub hosts: Vec<String>,
     /// How long a connect may take before the sender gives up.
     pub connect_timeout: Duration,
 }
@@ -105,7 +109,7 @@ struct Shell {
 
 /// Runs node `id` on this host until the host crashes.
 pub async fn run<N: Net>(id: NodeId, shared: Rc<Shared>) -> Result<(), Box<dyn std::error::Error>> {
-    let listener = N::listen(PORT).await?;
+    let listener = N::listen(port(id)).await?;
     let (inbox, inputs) = unbounded_channel();
     shared.inboxes.borrow_mut()[id as usize] = Some(inbox.clone());
     let next_connection = Rc::new(Cell::new(0));
@@ -240,7 +244,7 @@ impl Shell {
         let (queue, outgoing) = unbounded_channel();
         let _ = queue.send(msg);
         self.links.insert(to, Link { connection, queue });
-        let host = self.shared.names[to as usize].clone();
+        let host = self.shared.hosts[to as usize].clone();
         spawn_local(writer::<N>(self.id, to, host, connection, outgoing, self.inbox.clone(), self.shared.connect_timeout));
     }
 }
@@ -259,7 +263,7 @@ async fn writer<N: Net>(
     let lost = || {
         let _ = inbox.send(Inbound::Lost { peer, connection });
     };
-    let Ok(Ok(stream)) = tokio::time::timeout(connect_timeout, N::connect(&host, PORT)).await else { return lost() };
+    let Ok(Ok(stream)) = tokio::time::timeout(connect_timeout, N::connect(&host, port(peer))).await else { return lost() };
     let (mut reader, mut writer) = tokio::io::split(stream);
     if frame::write(&mut writer, &Frame::Hello { from: me }).await.is_err() {
         return lost();

@@ -4,6 +4,7 @@
 
 mod checkers;
 mod detection;
+mod engines;
 mod faults;
 mod history;
 mod runs;

@@ -370,6 +370,7 @@ fn a_transaction_its_store_gave_up_on_is_withdrawn_when_it_rejoins() {
                 sync: Some(sync),
                 holds_block_tills: true,
                 pick_delay_us: 0,
+                order_answers_to: None,
             },
             vec![10; SKUS as usize],
             TillWorkload::new(&workload, stream(1, &format!("till/store-{index}"))),

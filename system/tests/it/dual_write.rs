@@ -100,6 +100,7 @@ fn dual_write_store(seed: u64, skus: u32, producer: ProducerConfig, heartbeat_us
         sync: None,
         holds_block_tills: true,
         pick_delay_us: 0,
+        order_answers_to: None,
     };
     let initial = (0..skus).map(|sku| i64::from(sku % 4)).collect();
     Store::new(config, initial, TillWorkload::new(&workload, stream(seed, "till/store-2")))

@@ -83,7 +83,7 @@ fn impossible_values_and_bad_overrides_exit_2() {
         (vec!["scenario", "--set", "chain.stores=-1"], "--set chain.stores=-1"),
         (vec!["scenario", "--set", "chain.nope=1"], "unknown field `nope`"),
         (vec!["scenario", "--set", "design.idempotency=version", "--set", "design.event_semantics=delta"], "needs design.event_semantics"),
-        (vec!["scenario", "online_rush", "--design", "legacy_batch_15m"], "orders need design.pipeline = \"cdc\""),
+        (vec!["scenario", "online_rush", "--design", "sync_multimaster"], "orders are not modelled with design.pipeline = \"sync_multimaster\""),
         (vec!["scenario", "online_rush", "--set", "run.drain_bound_s=60"], "allowed is 900 or more"),
         (vec!["scenario", "online_rush", "--set", "design.hold=firm"], "unknown variant `firm`"),
         (vec!["scenario", "no_such_scenario"], "allowed is a path to a .toml file or one of: baseline"),
