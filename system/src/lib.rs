@@ -2,7 +2,7 @@
 //!
 //! Every node takes `(now, input)` and returns effects: messages to send,
 //! timers to set and history records. No async, no sockets, no clock, no
-//! global RNG: an engine (`sim`'s discrete-event engine, later turmoil) owns
+//! global RNG: an engine (`sim`'s discrete-event engine, or its turmoil engine) owns
 //! time, the network and faults. Each node keeps its durable state (what
 //! survives a crash) apart from its volatile state, and `crash` drops exactly
 //! the volatile part.

@@ -2,6 +2,8 @@
 //! one process per scenario so that peak memory is the run's own: events,
 //! wall time, events per second, simulated time per wall time, peak RSS, and
 //! the cost per event against the floor (a bare event loop of as many events).
+//! Then one scenario on both engines: the wall time of the same simulated run
+//! on turmoil against the discrete-event engine.
 //! A benchmark, not a test: nothing here asserts on time.
 
 use crate::source;
@@ -16,6 +18,9 @@ pub struct Args {
     /// The seed of every run.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// The scenario both engines run, for the ratio between them ("none" to skip).
+    #[arg(long, default_value = "partition_store")]
+    pub engines_on: String,
 }
 
 /// Internal: one measured run in this process (what `bench` spawns).
@@ -24,6 +29,8 @@ pub struct OneArgs {
     pub scenario: String,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    #[arg(long, default_value = "des", value_parser = crate::scenario::parse_engine)]
+    pub engine: sim::EngineKind,
 }
 
 /// Peak resident memory of this process in KiB (Linux `VmHWM`).
@@ -52,7 +59,14 @@ pub fn run_one(args: OneArgs) -> u8 {
     let Some(scenario) = source::load_or_report(&args.scenario, None, &[]) else {
         return exit::BAD_INPUT as u8;
     };
-    let (run, wall_s) = timed(|| sim::simulate(&scenario, args.seed));
+    let (run, wall_s) = timed(|| sim::simulate_on(&scenario, args.seed, args.engine));
+    let run = match run {
+        Ok(run) => run,
+        Err(message) => {
+            eprintln!("error: --engine {}: {message}", args.engine.as_str());
+            return exit::BAD_INPUT as u8;
+        }
+    };
     println!("{} {wall_s} {} {}", run.outcome.events, run.outcome.end_us as f64 / 1e6, peak_rss_kib());
     0
 }
@@ -64,8 +78,11 @@ struct Measured {
     rss_kib: u64,
 }
 
-fn measure(binary: &std::path::Path, what: &str, seed: u64) -> Result<Measured, String> {
-    let out = Command::new(binary).args(["bench-one", what, "--seed", &seed.to_string()]).output().map_err(|e| e.to_string())?;
+fn measure(binary: &std::path::Path, what: &str, seed: u64, engine: sim::EngineKind) -> Result<Measured, String> {
+    let out = Command::new(binary)
+        .args(["bench-one", what, "--seed", &seed.to_string(), "--engine", engine.as_str()])
+        .output()
+        .map_err(|e| e.to_string())?;
     let text = String::from_utf8_lossy(&out.stdout);
     let fields: Vec<&str> = text.split_whitespace().collect();
     match fields.as_slice() {
@@ -95,14 +112,14 @@ pub fn run(args: Args) -> u8 {
         vec![["scenario", "engine", "events", "wall s", "events/s", "sim/wall", "peak RSS MiB", "x floor per event"].map(String::from).to_vec()];
     for name in &args.scenarios {
         eprintln!("running {name}...");
-        let run = match measure(&binary, name, args.seed) {
+        let run = match measure(&binary, name, args.seed, sim::EngineKind::Des) {
             Ok(m) => m,
             Err(message) => {
                 eprintln!("error: {message}");
                 return exit::BAD_INPUT as u8;
             }
         };
-        let floor = match measure(&binary, &format!("floor:{}", run.events), args.seed) {
+        let floor = match measure(&binary, &format!("floor:{}", run.events), args.seed, sim::EngineKind::Des) {
             Ok(m) => m,
             Err(message) => {
                 eprintln!("error: {message}");
@@ -131,7 +148,40 @@ pub fn run(args: Args) -> u8 {
             "1.0".into(),
         ]);
     }
+    let mut engines = Vec::new();
+    if args.engines_on != "none" {
+        for engine in [sim::EngineKind::Des, sim::EngineKind::Turmoil] {
+            eprintln!("running {} on {}...", args.engines_on, engine.as_str());
+            match measure(&binary, &args.engines_on, args.seed, engine) {
+                Ok(m) => {
+                    rows.push(vec![
+                        args.engines_on.clone(),
+                        engine.as_str().into(),
+                        reports::rows::thousands(m.events),
+                        format!("{:.3}", m.wall_s),
+                        reports::rows::thousands((m.events as f64 / m.wall_s.max(1e-9)) as u64),
+                        format!("{:.0}", m.sim_s / m.wall_s.max(1e-9)),
+                        format!("{:.0}", m.rss_kib as f64 / 1024.0),
+                        "-".into(),
+                    ]);
+                    engines.push(m);
+                }
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return exit::BAD_INPUT as u8;
+                }
+            }
+        }
+    }
     print!("{}", reports::table::columns(&rows));
-    println!("(turmoil engine: not built yet, so no ratio between engines)");
+    if let [des, turmoil] = engines.as_slice() {
+        println!(
+            "engines on {} (seed {}): turmoil took {:.0}x the wall time of des for the same simulated run \
+             (events count differently: des counts arrivals and handlings, turmoil the inputs its nodes handled)",
+            args.engines_on,
+            args.seed,
+            turmoil.wall_s / des.wall_s.max(1e-9)
+        );
+    }
     0
 }
