@@ -21,6 +21,28 @@ pub enum Distribution {
     Lognormal { median_ms: f64, sigma: f64 },
 }
 
+/// A [`Distribution`] with its parameters computed, to draw many samples.
+#[derive(Debug, Clone, Copy)]
+pub enum Sampler {
+    Fixed(f64),
+    Uniform(f64, f64),
+    Exponential(Exp<f64>),
+    Lognormal(LogNormal<f64>),
+}
+
+impl Sampler {
+    /// Draws one duration in microseconds (the same draw as [`Distribution::sample_us`]).
+    pub fn sample_us<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        let ms = match *self {
+            Sampler::Fixed(ms) => ms,
+            Sampler::Uniform(min_ms, max_ms) => rng.random_range(min_ms..max_ms),
+            Sampler::Exponential(exp) => exp.sample(rng),
+            Sampler::Lognormal(log_normal) => log_normal.sample(rng),
+        };
+        (ms * 1000.0).round().max(0.0) as u64
+    }
+}
+
 impl Distribution {
     pub const fn constant(ms: f64) -> Self {
         Self::Constant { ms }
@@ -32,25 +54,18 @@ impl Distribution {
 
     /// Draws one duration in microseconds.
     pub fn sample_us<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
-        let ms = match *self {
-            Self::Constant { ms } => ms,
-            Self::Uniform { min_ms, max_ms } => {
-                if max_ms > min_ms {
-                    rng.random_range(min_ms..max_ms)
-                } else {
-                    min_ms
-                }
-            }
-            Self::Exponential { mean_ms } => match Exp::new(1.0 / mean_ms) {
-                Ok(exp) => exp.sample(rng),
-                Err(_) => mean_ms,
-            },
-            Self::Lognormal { median_ms, sigma } => match LogNormal::new(median_ms.ln(), sigma) {
-                Ok(log_normal) => log_normal.sample(rng),
-                Err(_) => median_ms,
-            },
-        };
-        (ms * 1000.0).round().max(0.0) as u64
+        self.sampler().sample_us(rng)
+    }
+
+    /// The distribution ready to draw from, its parameters computed once (hot paths keep one).
+    pub fn sampler(&self) -> Sampler {
+        match *self {
+            Self::Constant { ms } => Sampler::Fixed(ms),
+            Self::Uniform { min_ms, max_ms } if max_ms > min_ms => Sampler::Uniform(min_ms, max_ms),
+            Self::Uniform { min_ms, .. } => Sampler::Fixed(min_ms),
+            Self::Exponential { mean_ms } => Exp::new(1.0 / mean_ms).map_or(Sampler::Fixed(mean_ms), Sampler::Exponential),
+            Self::Lognormal { median_ms, sigma } => LogNormal::new(median_ms.ln(), sigma).map_or(Sampler::Fixed(median_ms), Sampler::Lognormal),
+        }
     }
 
     /// The median in milliseconds (used to compare link models across engines).

@@ -23,7 +23,8 @@ use crate::swarm::{self, SwarmDraw};
 use crate::timeseries::{self, Sample};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
-use scenarios::{Distribution, FaultKind, Scenario};
+use scenarios::distribution::Sampler;
+use scenarios::{FaultKind, Scenario};
 use std::collections::{BTreeMap, VecDeque};
 use system::history::{ENGINE, Kind, Record};
 use system::layout::Role;
@@ -172,6 +173,8 @@ pub struct Engine<'a> {
     fault_rng: ChaCha8Rng,
     swarm: Option<SwarmDraw>,
     samples: Vec<Sample>,
+    /// Service time per operation, in `Op` order after `Free`.
+    service_samplers: [Sampler; 7],
 }
 
 impl<'a> Engine<'a> {
@@ -219,6 +222,11 @@ impl<'a> Engine<'a> {
             fault_rng: stream(seed, "faults/effects"),
             swarm,
             samples: Vec::new(),
+            service_samplers: {
+                let s = &scenario.service;
+                [&s.store_commit, &s.relay_read, &s.broker_append, &s.broker_fetch, &s.consumer_decode, &s.central_apply, &s.central_read]
+                    .map(|d| d.sampler())
+            },
         }
     }
 
@@ -230,18 +238,19 @@ impl<'a> Engine<'a> {
         self.history.push(Record { t_us: self.now_us, node, ..record });
     }
 
-    fn service_distribution(&self, op: Op) -> Option<&Distribution> {
-        let s = &self.scenario.service;
-        match op {
-            Op::Free => None,
-            Op::StoreCommit => Some(&s.store_commit),
-            Op::RelayRead => Some(&s.relay_read),
-            Op::BrokerAppend => Some(&s.broker_append),
-            Op::BrokerFetch => Some(&s.broker_fetch),
-            Op::ConsumerDecode => Some(&s.consumer_decode),
-            Op::CentralApply => Some(&s.central_apply),
-            Op::CentralRead => Some(&s.central_read),
-        }
+    /// The service time of `op` (none for free work), ready to draw from.
+    fn service_sampler(&self, op: Op) -> Option<Sampler> {
+        let index = match op {
+            Op::Free => return None,
+            Op::StoreCommit => 0,
+            Op::RelayRead => 1,
+            Op::BrokerAppend => 2,
+            Op::BrokerFetch => 3,
+            Op::ConsumerDecode => 4,
+            Op::CentralApply => 5,
+            Op::CentralRead => 6,
+        };
+        Some(self.service_samplers[index])
     }
 
     /// Tells `node` that its connection to `peer` reset.
@@ -274,9 +283,9 @@ impl<'a> Engine<'a> {
             return;
         }
         let (op, units) = self.world.nodes[node as usize].cost(&input);
-        let distribution = self.service_distribution(op).copied();
+        let sampler = self.service_sampler(op);
         let runtime = &mut self.runtime[node as usize];
-        let service_us = distribution.map_or(0, |d| d.sample_us(&mut runtime.service_rng) * u64::from(units));
+        let service_us = sampler.map_or(0, |d| d.sample_us(&mut runtime.service_rng) * u64::from(units));
         let (worker, free_at) = runtime.workers_free_at_us.iter().copied().enumerate().min_by_key(|&(_, t)| t).expect("every node has a worker");
         let start = free_at.max(now);
         if start == now && service_us == 0 {

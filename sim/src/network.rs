@@ -3,8 +3,8 @@
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
-use scenarios::{Distribution, Network};
-use std::collections::BTreeMap;
+use scenarios::Network;
+use scenarios::distribution::Sampler;
 use system::Micros;
 use system::layout::{Layout, LinkClass};
 use system::message::NodeId;
@@ -22,8 +22,10 @@ struct Link {
 pub struct NetworkModel {
     seed: u64,
     layout: Layout,
-    config: Network,
-    links: BTreeMap<(NodeId, NodeId), Link>,
+    /// The latency of each link class: store-local, WAN, central LAN.
+    samplers: [Sampler; 3],
+    /// Per sender, its links by receiver (a node talks to few peers).
+    links: Vec<Vec<(NodeId, Link)>>,
     /// Messages sent so far.
     pub messages: u64,
     /// Their estimated bytes (`Msg::wire_bytes`).
@@ -32,14 +34,15 @@ pub struct NetworkModel {
 
 impl NetworkModel {
     pub fn new(seed: u64, layout: Layout, config: Network) -> Self {
-        NetworkModel { seed, layout, config, links: BTreeMap::new(), messages: 0, bytes: 0 }
+        let samplers = [config.store_local.sampler(), config.wan.sampler(), config.central_lan.sampler()];
+        NetworkModel { seed, layout, samplers, links: vec![Vec::new(); layout.count() as usize], messages: 0, bytes: 0 }
     }
 
-    fn distribution(&self, class: LinkClass) -> &Distribution {
+    fn sampler(&self, class: LinkClass) -> Sampler {
         match class {
-            LinkClass::StoreLocal => &self.config.store_local,
-            LinkClass::Wan => &self.config.wan,
-            LinkClass::CentralLan => &self.config.central_lan,
+            LinkClass::StoreLocal => self.samplers[0],
+            LinkClass::Wan => self.samplers[1],
+            LinkClass::CentralLan => self.samplers[2],
         }
     }
 
@@ -49,13 +52,19 @@ impl NetworkModel {
     /// much extra delay is drawn. Also says whether it overtook an earlier message.
     pub fn delivery_time(&mut self, now_us: Micros, from: NodeId, to: NodeId, factor: f64, reorder_jitter_us: Option<Micros>) -> (Micros, bool) {
         self.messages += 1;
-        let distribution = *self.distribution(self.layout.link_class(from, to));
+        let sampler = self.sampler(self.layout.link_class(from, to));
         let (seed, layout) = (self.seed, self.layout);
-        let link = self
-            .links
-            .entry((from, to))
-            .or_insert_with(|| Link { rng: stream(seed, &format!("network/{}->{}", layout.name(from), layout.name(to))), last_delivery_us: 0 });
-        let latency = (distribution.sample_us(&mut link.rng) as f64 * factor) as Micros;
+        let links = &mut self.links[from as usize];
+        let at = match links.iter().position(|(peer, _)| *peer == to) {
+            Some(at) => at,
+            None => {
+                let rng = stream(seed, &format!("network/{}->{}", layout.name(from), layout.name(to)));
+                links.push((to, Link { rng, last_delivery_us: 0 }));
+                links.len() - 1
+            }
+        };
+        let link = &mut links[at].1;
+        let latency = (sampler.sample_us(&mut link.rng) as f64 * factor) as Micros;
         match reorder_jitter_us {
             None => {
                 let arrival = (now_us + latency).max(link.last_delivery_us);
@@ -71,8 +80,8 @@ impl NetworkModel {
         }
     }
 
-    /// Nodes that have sent to `node` (they hold a connection to it).
+    /// Nodes that have sent to `node` (they hold a connection to it), in id order.
     pub fn peers_sending_to(&self, node: NodeId) -> Vec<NodeId> {
-        self.links.keys().filter(|&&(from, to)| to == node && from != node).map(|&(from, _)| from).collect()
+        (0..self.links.len() as NodeId).filter(|&from| from != node && self.links[from as usize].iter().any(|(to, _)| *to == node)).collect()
     }
 }

@@ -86,15 +86,9 @@ enum Event {
     DrainCheck,
 }
 
-/// The median one-way latency of a link class.
+/// A link class's one-way latency: its distribution's median.
 fn median(distribution: &Distribution) -> Duration {
-    let ms = match *distribution {
-        Distribution::Constant { ms } => ms,
-        Distribution::Uniform { min_ms, max_ms } => (min_ms + max_ms) / 2.0,
-        Distribution::Exponential { mean_ms } => mean_ms * std::f64::consts::LN_2,
-        Distribution::Lognormal { median_ms, .. } => median_ms,
-    };
-    Duration::from_micros((ms.max(0.0) * 1000.0).round() as u64)
+    Duration::from_micros((distribution.median_ms().max(0.0) * 1000.0).round() as u64)
 }
 
 struct Run<'s> {
