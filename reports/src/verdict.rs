@@ -58,7 +58,9 @@ pub fn of(summary: &Summary, context: Context) -> Verdict {
     let mut lead = vec![invariants_clause(summary, context), staleness_clause(summary, context), hiding_clause(summary, context)];
     lead.retain(|s| !s.is_empty());
     let mut points = violation_points(summary, context);
-    points.extend([propagation_point(summary), drain_point(summary, context), faults_point(summary)]);
+    points.push(propagation_point(summary));
+    points.extend(orders_point(summary));
+    points.extend([drain_point(summary, context), faults_point(summary)]);
     Verdict { status, lead: capitalised(&lead.join("; ")) + ".", points: points.into_iter().map(|p| capitalised(&p) + ".").collect() }
 }
 
@@ -173,6 +175,26 @@ fn propagation_point(summary: &Summary) -> String {
         return reached;
     }
     format!("{reached}; a change took {} at the median, {} at the 99th percentile and {} at worst", age(p.p50_ms), age(p.p99_ms), age(p.max_ms))
+}
+
+/// Online orders in one sentence, for runs that had any.
+fn orders_point(summary: &Summary) -> Option<String> {
+    let (o, t) = (&summary.metrics.orders, &summary.metrics.time_to_confirm);
+    (o.placed > 0).then(|| {
+        let oversold = match o.oversold_units {
+            0 => "no customer was confirmed stock that was not there".to_string(),
+            units => format!("{} confirmed orders failed: {} oversold", thousands(o.failed), counted(units, "unit", "units")),
+        };
+        format!(
+            "{} placed online: {} confirmed (in {} at the median, {} at the 99th percentile), {} turned away ({} although the home store had the units); {oversold}",
+            counted(o.placed, "order was", "orders were"),
+            thousands(o.confirmed),
+            age(t.p50_ms),
+            age(t.p99_ms),
+            thousands(o.rejected),
+            thousands(o.lost_sales),
+        )
+    })
 }
 
 fn drain_point(summary: &Summary, context: Context) -> String {
