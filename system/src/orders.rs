@@ -103,8 +103,8 @@ pub struct OrderDesk {
     // durable
     orders: BTreeMap<u64, Order>,
     reservations: BTreeMap<(u64, u32), Reservation>,
-    /// Units of open reservations per (store, sku), by `store * skus + sku`.
-    reserved: Vec<i64>,
+    /// Units of open reservations per (store, sku) that has any (orders are sparse).
+    reserved: BTreeMap<(u32, u32), i64>,
     /// Late accepts whose release the store has not confirmed: (order, store) -> sku.
     releasing: BTreeMap<(u64, u32), u32>,
     // volatile
@@ -113,12 +113,16 @@ pub struct OrderDesk {
 
 impl OrderDesk {
     pub fn new(config: OrderDeskConfig) -> Self {
-        let reserved = vec![0; config.stores as usize * config.skus_per_store as usize];
-        OrderDesk { config, orders: BTreeMap::new(), reservations: BTreeMap::new(), reserved, releasing: BTreeMap::new(), retry_armed: false }
+        OrderDesk { config, orders: BTreeMap::new(), reservations: BTreeMap::new(), reserved: BTreeMap::new(), releasing: BTreeMap::new(), retry_armed: false }
     }
 
-    fn index(&self, store: u32, sku: u32) -> usize {
-        store as usize * self.config.skus_per_store as usize + sku as usize
+    /// Adds `units` to the open reservations of (store, sku).
+    fn add_reserved(&mut self, store: u32, sku: u32, units: i64) {
+        let reserved = self.reserved.entry((store, sku)).or_default();
+        *reserved += units;
+        if *reserved == 0 {
+            self.reserved.remove(&(store, sku));
+        }
     }
 
     /// Reservations not ended, plus releases not yet confirmed (work still in flight).
@@ -134,7 +138,7 @@ impl OrderDesk {
             return None;
         }
         let safety = i64::from(self.config.safety_stock_units).max((self.config.safety_stock_fraction * on_hand.max(0) as f64).ceil() as i64);
-        Some(on_hand - self.reserved[self.index(store, sku)] - safety)
+        Some(on_hand - self.reserved.get(&(store, sku)).copied().unwrap_or(0) - safety)
     }
 
     /// The stores the policy allows for an order, in the order to try them.
@@ -248,8 +252,7 @@ impl OrderDesk {
 
     fn reserve(&mut self, ctx: &mut Ctx, order_id: u64, store: u32) {
         let Some(order) = self.orders.get(&order_id).cloned() else { return };
-        let index = self.index(store, order.sku);
-        self.reserved[index] += order.units;
+        self.add_reserved(store, order.sku, order.units);
         ctx.record(Record { qty: Some(order.units), order: Some(order_id), ..Record::stock(Kind::ReservationCreated, store, order.sku) });
         let expires_at_us = ctx.now_us + self.config.reservation_ttl_us;
         let state = match self.config.purchase {
@@ -272,12 +275,11 @@ impl OrderDesk {
     /// ended records a second end, and remembers it, so that a repeat is quiet.)
     fn end(&mut self, ctx: &mut Ctx, key: (u64, u32), kind: Kind, detail: String) {
         let Some(reservation) = self.reservations.get_mut(&key) else { return };
-        let (sku, units) = (reservation.sku, reservation.units);
-        if !matches!(reservation.state, State::Ended(_)) {
-            let index = key.1 as usize * self.config.skus_per_store as usize + sku as usize;
-            self.reserved[index] -= units;
-        }
+        let (sku, units, open) = (reservation.sku, reservation.units, !matches!(reservation.state, State::Ended(_)));
         reservation.state = State::Ended(kind);
+        if open {
+            self.add_reserved(key.1, sku, -units);
+        }
         ctx.record(Record { qty: Some(units), order: Some(key.0), detail: detail.into(), ..Record::stock(kind, key.1, sku) });
     }
 
