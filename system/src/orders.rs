@@ -113,7 +113,14 @@ pub struct OrderDesk {
 
 impl OrderDesk {
     pub fn new(config: OrderDeskConfig) -> Self {
-        OrderDesk { config, orders: BTreeMap::new(), reservations: BTreeMap::new(), reserved: BTreeMap::new(), releasing: BTreeMap::new(), retry_armed: false }
+        OrderDesk {
+            config,
+            orders: BTreeMap::new(),
+            reservations: BTreeMap::new(),
+            reserved: BTreeMap::new(),
+            releasing: BTreeMap::new(),
+            retry_armed: false,
+        }
     }
 
     /// Adds `units` to the open reservations of (store, sku).
