@@ -22,6 +22,8 @@ pub struct EventQueue<T> {
     now: std::collections::VecDeque<(u64, u32)>,
     /// Bucket `b` holds entries `(time, sequence, slot)` whose time first differs from `last` at bit `b - 1`.
     buckets: Vec<Vec<(Micros, u64, u32)>>,
+    /// Bit `b` is set when bucket `b` holds entries.
+    occupied: u128,
     /// The time of the last item popped.
     last: Micros,
     len: usize,
@@ -35,6 +37,7 @@ impl<T> Default for EventQueue<T> {
         EventQueue {
             now: std::collections::VecDeque::new(),
             buckets: vec![Vec::new(); BUCKETS],
+            occupied: 0,
             last: 0,
             len: 0,
             slots: Vec::new(),
@@ -62,7 +65,7 @@ impl<T> EventQueue<T> {
         if at_us == self.last {
             self.now.push_back((self.seq, slot));
         } else {
-            self.buckets[BUCKETS - (at_us ^ self.last).leading_zeros() as usize].push((at_us, self.seq, slot));
+            self.file(at_us, self.seq, slot);
         }
         self.len += 1;
     }
@@ -70,7 +73,11 @@ impl<T> EventQueue<T> {
     /// The earliest item and its time.
     pub fn pop(&mut self) -> Option<(Micros, T)> {
         if self.now.is_empty() {
-            let first = self.buckets.iter().position(|b| !b.is_empty())?;
+            if self.occupied == 0 {
+                return None;
+            }
+            let first = self.occupied.trailing_zeros() as usize;
+            self.occupied &= !(1 << first);
             let mut entries = std::mem::take(&mut self.buckets[first]);
             self.last = entries.iter().map(|&(at, _, _)| at).min().expect("a non-empty bucket");
             // The entries at the new time go out in insertion order; the others move to lower buckets.
@@ -78,7 +85,7 @@ impl<T> EventQueue<T> {
                 if at == self.last {
                     self.now.push_back((seq, slot));
                 } else {
-                    self.buckets[BUCKETS - (at ^ self.last).leading_zeros() as usize].push((at, seq, slot));
+                    self.file(at, seq, slot);
                 }
             }
             self.now.make_contiguous().sort_unstable_by_key(|&(seq, _)| seq);
@@ -92,6 +99,13 @@ impl<T> EventQueue<T> {
         let item = self.slots[slot as usize].take().expect("a scheduled slot holds its item");
         self.free.push(slot);
         Some((self.last, item))
+    }
+
+    /// Puts an entry later than `last` in its bucket.
+    fn file(&mut self, at: Micros, seq: u64, slot: u32) {
+        let bucket = BUCKETS - (at ^ self.last).leading_zeros() as usize;
+        self.buckets[bucket].push((at, seq, slot));
+        self.occupied |= 1 << bucket;
     }
 
     pub fn len(&self) -> usize {
