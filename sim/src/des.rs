@@ -624,22 +624,7 @@ impl<'a> Engine<'a> {
             self.dispatch(action);
         }
 
-        let faults = self
-            .faults
-            .iter()
-            .zip(&self.fault_effects)
-            .enumerate()
-            .map(|(index, (fault, effect))| FaultReport {
-                index,
-                kind: fault.kind(),
-                origin: fault.origin,
-                description: fault.description.clone(),
-                start_s: fault.start_us as f64 / US_PER_S as f64,
-                end_s: fault.end_us.map(|t| t.min(workload_end_us) as f64 / US_PER_S as f64),
-                effect: effect.clone(),
-                mattered: effect.any(),
-            })
-            .collect();
+        let faults = crate::faults::reports(&self.faults, &self.fault_effects, workload_end_us);
         Outcome {
             busy_us: self.runtime.iter().map(|r| r.busy_us).collect(),
             world: self.world,

@@ -155,3 +155,23 @@ pub struct FaultReport {
     /// Whether it changed anything (see `effect`).
     pub mattered: bool,
 }
+
+/// The report of each fault, with what it did; a fault's end is cut at the end of the workload (every fault heals then).
+pub fn reports(faults: &[PlannedFault], effects: &[FaultEffect], workload_end_us: Micros) -> Vec<FaultReport> {
+    const US_PER_S: f64 = 1e6;
+    faults
+        .iter()
+        .zip(effects)
+        .enumerate()
+        .map(|(index, (fault, effect))| FaultReport {
+            index,
+            kind: fault.kind(),
+            origin: fault.origin,
+            description: fault.description.clone(),
+            start_s: fault.start_us as f64 / US_PER_S,
+            end_s: fault.end_us.map(|t| t.min(workload_end_us) as f64 / US_PER_S),
+            effect: effect.clone(),
+            mattered: effect.any(),
+        })
+        .collect()
+}

@@ -17,7 +17,7 @@
 //! time: a node handles an input when it arrives.
 
 use crate::des::{DRAIN_CHECK_INTERVAL_US, Outcome};
-use crate::faults::{FaultEffect, FaultReport, Origin, PlannedFault};
+use crate::faults::{FaultEffect, Origin, PlannedFault};
 use crate::swarm;
 use crate::tcp::hosts::HostPlan;
 use crate::tcp::net::TurmoilNet;
@@ -306,7 +306,7 @@ impl<'s> Run<'s> {
             self.sim.step().map_err(|e| format!("turmoil: {e}"))?;
         }
         let end_us = self.now_us();
-        let reports = self.reports(workload_end_us);
+        let reports = crate::faults::reports(&self.faults, &self.effects, workload_end_us);
         let Run { sim, shared, samples, drained_at_us, .. } = self;
         drop(sim);
         let shared = Rc::try_unwrap(shared).map_err(|_| "a host still holds the shared state".to_string())?;
@@ -329,24 +329,6 @@ impl<'s> Run<'s> {
             swarm: None,
             samples,
         })
-    }
-
-    fn reports(&self, workload_end_us: Micros) -> Vec<FaultReport> {
-        self.faults
-            .iter()
-            .zip(&self.effects)
-            .enumerate()
-            .map(|(index, (fault, effect))| FaultReport {
-                index,
-                kind: fault.kind(),
-                origin: fault.origin,
-                description: fault.description.clone(),
-                start_s: fault.start_us as f64 / US_PER_S as f64,
-                end_s: fault.end_us.map(|t| t.min(workload_end_us) as f64 / US_PER_S as f64),
-                effect: effect.clone(),
-                mattered: effect.any(),
-            })
-            .collect()
     }
 
     fn dispatch(&mut self, event: Event, workload_end_us: Micros) {
