@@ -86,17 +86,7 @@ pub fn backlog_over_time(summary: &Summary, readings: &[Reading]) -> String {
             points: svg::bucketed(&timeseries::total_consumer_lag(readings), x_max, BUCKETS, f64::max),
         },
     ];
-    svg::time_series(&TimeChart {
-        title: "Changes waiting on their way to central",
-        y_label: "changes waiting",
-        x_max_s: x_max,
-        series: &series,
-        bands: &fault_bands(summary),
-        reference: None,
-        y_max: None,
-        percent: false,
-        fill: false,
-    })
+    counts_over_time(summary, "Changes waiting on their way to central", "changes waiting", &series)
 }
 
 /// Open reservations over time, the chain's count at each sample (the highest per interval).
@@ -106,11 +96,16 @@ pub fn open_reservations(summary: &Summary, readings: &[Reading]) -> String {
         name: "open reservations".into(),
         points: svg::bucketed(&timeseries::per_sample(readings, "open_reservations", u64::max), x_max, BUCKETS, f64::max),
     }];
+    counts_over_time(summary, "Reservations central has not ended", "open reservations", &series)
+}
+
+/// A plain time series of counts over the run, with fault bands.
+fn counts_over_time(summary: &Summary, title: &str, y_label: &str, series: &[Series]) -> String {
     svg::time_series(&TimeChart {
-        title: "Reservations central has not ended",
-        y_label: "open reservations",
-        x_max_s: x_max,
-        series: &series,
+        title,
+        y_label,
+        x_max_s: summary.sim_duration_s,
+        series,
         bands: &fault_bands(summary),
         reference: None,
         y_max: None,

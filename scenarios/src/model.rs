@@ -665,3 +665,24 @@ pub struct FaultSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift_ppm: Option<f64>,
 }
+
+impl FaultSpec {
+    /// A fault of `kind` at `at` with no other field set yet.
+    pub fn new(at: Span, kind: FaultKind) -> FaultSpec {
+        FaultSpec {
+            at,
+            kind,
+            duration: None,
+            between: Vec::new(),
+            one_way: false,
+            node: None,
+            restart_after: None,
+            backup_age: None,
+            factor: None,
+            probability: None,
+            jitter: None,
+            offset: None,
+            drift_ppm: None,
+        }
+    }
+}

@@ -12,9 +12,6 @@ use std::collections::BTreeMap;
 use system::US_PER_S;
 use system::history::Kind;
 
-/// The engines a run can use.
-pub const ENGINES: [&str; 2] = ["des", "turmoil"];
-
 /// Which engine drives a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EngineKind {
@@ -26,6 +23,9 @@ pub enum EngineKind {
 }
 
 impl EngineKind {
+    /// The engines a run can use.
+    pub const ALL: [EngineKind; 2] = [EngineKind::Des, EngineKind::Turmoil];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             EngineKind::Des => "des",
@@ -34,7 +34,7 @@ impl EngineKind {
     }
 
     pub fn parse(text: &str) -> Option<EngineKind> {
-        [EngineKind::Des, EngineKind::Turmoil].into_iter().find(|e| e.as_str() == text)
+        EngineKind::ALL.into_iter().find(|e| e.as_str() == text)
     }
 
     /// Why this engine cannot run `scenario`, if it cannot.

@@ -72,21 +72,7 @@ pub fn draw(scenario: &Scenario, seed: u64) -> SwarmDraw {
                 break;
             }
             let at = Span((t_s * 1e6) as i64);
-            let mut spec = FaultSpec {
-                at,
-                kind,
-                duration: None,
-                between: Vec::new(),
-                one_way: false,
-                node: None,
-                restart_after: None,
-                backup_age: None,
-                factor: None,
-                probability: None,
-                jitter: None,
-                offset: None,
-                drift_ppm: None,
-            };
+            let mut spec = FaultSpec::new(at, kind);
             let link_pair = |rng: &mut ChaCha8Rng| -> Vec<String> {
                 match rng.random_range(0..5u32) {
                     0 => vec![pick(rng, &store_names).clone(), "central-side".into()],

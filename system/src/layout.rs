@@ -149,6 +149,14 @@ impl Layout {
         }
     }
 
+    /// The store whose site the node runs in (its DB, relay or own broker), if any.
+    pub fn site(&self, id: NodeId) -> Option<u32> {
+        match self.role(id) {
+            Role::Store(i) | Role::Relay(i) | Role::StoreBroker(i) => Some(i),
+            _ => None,
+        }
+    }
+
     /// Whether the node runs in a store (store DB or relay) rather than the centre.
     pub fn in_store(&self, id: NodeId) -> bool {
         matches!(self.role(id), Role::Store(_) | Role::Relay(_) | Role::StoreBroker(_))

@@ -93,6 +93,13 @@ struct Reservation {
     expires_at_us: Micros,
 }
 
+/// Sends the store its command for reservation `key` (hold; and, once confirmed, you may pick) and notes when.
+fn command(store_nodes: &[NodeId], ctx: &mut Ctx, key: (u64, u32), r: &mut Reservation) {
+    r.sent_at_us = ctx.now_us;
+    let confirmed = r.state == State::Confirmed;
+    ctx.send(store_nodes[key.1 as usize], Msg::Reserve { order: key.0, sku: r.sku, units: r.units, confirmed });
+}
+
 /// Central's row of (store, sku): its on_hand, and whether central shows the store now.
 pub type Shelf<'a> = &'a dyn Fn(u32, u32) -> (i64, bool);
 
@@ -272,9 +279,9 @@ impl OrderDesk {
                 State::Pending
             }
         };
-        self.reservations.insert((order_id, store), Reservation { sku: order.sku, units: order.units, state, sent_at_us: ctx.now_us, expires_at_us });
-        let confirmed = state == State::Confirmed;
-        ctx.send(self.config.store_nodes[store as usize], Msg::Reserve { order: order_id, sku: order.sku, units: order.units, confirmed });
+        let mut reservation = Reservation { sku: order.sku, units: order.units, state, sent_at_us: ctx.now_us, expires_at_us };
+        command(&self.config.store_nodes, ctx, (order_id, store), &mut reservation);
+        self.reservations.insert((order_id, store), reservation);
         self.arm_retry(ctx);
     }
 
@@ -306,9 +313,7 @@ impl OrderDesk {
             desk.confirm_order(ctx, key);
             if let Some(r) = desk.reservations.get_mut(&key) {
                 r.state = State::Confirmed;
-                r.sent_at_us = ctx.now_us;
-                let command = Msg::Reserve { order: key.0, sku: r.sku, units: r.units, confirmed: true };
-                ctx.send(desk.config.store_nodes[key.1 as usize], command);
+                command(&desk.config.store_nodes, ctx, key, r);
             }
         };
         match (state, reply.outcome) {
@@ -369,37 +374,38 @@ impl OrderDesk {
     pub fn retry(&mut self, ctx: &mut Ctx) {
         self.retry_armed = false;
         let (now, ttl) = (ctx.now_us, self.config.reservation_ttl_us);
-        for (&(order, store), r) in &mut self.reservations {
+        let mut open = !self.releasing.is_empty();
+        for (&key, r) in &mut self.reservations {
             let due = match r.state {
                 State::Pending => true,
                 State::Confirmed => now >= r.sent_at_us + ttl,
                 State::Ended(_) => false,
             };
+            open |= !matches!(r.state, State::Ended(_));
             if due {
-                r.sent_at_us = now;
-                let confirmed = r.state == State::Confirmed;
-                ctx.send(self.config.store_nodes[store as usize], Msg::Reserve { order, sku: r.sku, units: r.units, confirmed });
+                command(&self.config.store_nodes, ctx, key, r);
             }
         }
         for (&(order, store), &sku) in &self.releasing {
             ctx.send(self.config.store_nodes[store as usize], Msg::ReleaseHold { order, sku });
         }
-        self.arm_retry(ctx);
+        if open {
+            self.arm_retry(ctx);
+        }
     }
 
     /// Sends `store` the command of each of its open reservations again (its DB was restored).
     pub fn reassert(&mut self, ctx: &mut Ctx, store: u32) {
-        for (&(order, s), r) in self.reservations.iter_mut().filter(|((_, s), _)| *s == store) {
+        for (&key, r) in self.reservations.iter_mut().filter(|((_, s), _)| *s == store) {
             if matches!(r.state, State::Pending | State::Confirmed) {
-                r.sent_at_us = ctx.now_us;
-                let confirmed = r.state == State::Confirmed;
-                ctx.send(self.config.store_nodes[s as usize], Msg::Reserve { order, sku: r.sku, units: r.units, confirmed });
+                command(&self.config.store_nodes, ctx, key, r);
             }
         }
     }
 
+    /// Arms the retry timer unless it is armed (callers have a command outstanding).
     fn arm_retry(&mut self, ctx: &mut Ctx) {
-        if !self.retry_armed && self.open() > 0 {
+        if !self.retry_armed {
             self.retry_armed = true;
             ctx.set_timer_after(self.config.command_retry_us, Timer::CommandRetry);
         }
@@ -412,7 +418,9 @@ impl OrderDesk {
                 ctx.set_timer_at(r.expires_at_us, Timer::ReservationExpiry { order, store });
             }
         }
-        self.arm_retry(ctx);
+        if self.open() > 0 {
+            self.arm_retry(ctx);
+        }
     }
 
     pub fn crash(&mut self) {

@@ -33,7 +33,7 @@ pub struct Args {
 }
 
 pub fn parse_engine(text: &str) -> Result<sim::EngineKind, String> {
-    sim::EngineKind::parse(text).ok_or_else(|| format!("{text:?}: allowed is one of {}", sim::run::ENGINES.join(", ")))
+    sim::EngineKind::parse(text).ok_or_else(|| format!("{text:?}: allowed is one of {}", sim::EngineKind::ALL.map(|e| e.as_str()).join(", ")))
 }
 
 /// The folder name of a design's runs on `engine`.

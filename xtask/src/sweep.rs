@@ -179,7 +179,7 @@ pub fn run(args: Args) -> u8 {
     let results = run_seeds(&pool, &scenario, &template, &seeds, false);
     let wall_s = started.elapsed().as_secs_f64();
     let summary = summarise(&scenario, &results, wall_s);
-    if let Err(error) = write(&dir, &root, &scenario, &results, &summary) {
+    if let Err(error) = write(&dir, &root, &design_folder, &scenario, &results, &summary) {
         eprintln!("error: cannot write {}: {error}", dir.display());
         return exit::BAD_INPUT as u8;
     }
@@ -327,10 +327,12 @@ fn summarise(scenario: &scenarios::Scenario, results: &[SeedResult], wall_s: f64
     }
 }
 
-/// Writes `sweep/seeds.csv`, `sweep/failing.txt`, `sweep/summary.json` and each failing seed's run folder.
+/// Writes `sweep/seeds.csv`, `sweep/failing.txt`, `sweep/summary.json` and each failing seed's run folder
+/// (under `design_folder`, which names the engine when it is not `des`).
 fn write(
     dir: &std::path::Path,
     root: &std::path::Path,
+    design_folder: &str,
     scenario: &scenarios::Scenario,
     results: &[SeedResult],
     summary: &SweepSummary,
@@ -348,8 +350,7 @@ fn write(
     sim::artefacts::write_whole(&dir.join("summary.json"), &json)?;
     for result in results {
         if let Some(run) = &result.run {
-            let design_folder = dir.parent().and_then(|d| d.file_name()).map_or(scenario.design.name.clone(), |n| n.to_string_lossy().into_owned());
-            let seed_dir = sim::artefacts::run_dir(root, &scenario.name, &design_folder, result.row.seed).map_err(std::io::Error::other)?;
+            let seed_dir = sim::artefacts::run_dir(root, &scenario.name, design_folder, result.row.seed).map_err(std::io::Error::other)?;
             let run_summary = run.summary(scenario, result.row.seed, 0.0, result.row.replay.clone());
             sim::artefacts::write_run(&seed_dir, scenario, &run_summary, run)?;
         }

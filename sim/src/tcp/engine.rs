@@ -60,9 +60,9 @@ pub fn unsupported(scenario: &Scenario) -> Option<String> {
         }
     }
     if scenario.faults.swarm {
-        let drawable: Vec<&str> = if scenario.faults.kinds.is_empty() { vec!["duplicate", "reorder", "clock_skew"] } else { Vec::new() };
-        let named = scenario.faults.kinds.iter().filter(|k| cannot(**k) || **k == FaultKind::ClockSkew).map(|k| k.as_str()).collect::<Vec<_>>();
-        let kinds = if drawable.is_empty() { named } else { drawable };
+        // Swarm mode draws clock skew with a drift.
+        let drawn = if scenario.faults.kinds.is_empty() { &swarm::DEFAULT_KINDS[..] } else { &scenario.faults.kinds[..] };
+        let kinds: Vec<&str> = drawn.iter().filter(|&&k| cannot(k) || k == FaultKind::ClockSkew).map(|k| k.as_str()).collect();
         if !kinds.is_empty() {
             return Some(format!(
                 "swarm mode may draw {}, which the turmoil engine cannot express (duplication, reordering, clock drift): set faults.kinds to partition, crash, restore, pause or latency_spike",
@@ -217,12 +217,8 @@ impl<'s> Run<'s> {
     /// store's nodes, or two central-side nodes (every other pair that talks crosses the WAN).
     fn local_pair(&self, a: NodeId, b: NodeId) -> bool {
         let layout = self.shared.world.borrow().layout;
-        let site = |id| match layout.role(id) {
-            Role::Store(i) | Role::Relay(i) | Role::StoreBroker(i) => Some(i),
-            _ => None,
-        };
         match layout.link_class(a, b) {
-            LinkClass::StoreLocal => site(a) == site(b),
+            LinkClass::StoreLocal => layout.site(a) == layout.site(b),
             LinkClass::CentralLan => true,
             LinkClass::Wan => false,
         }
@@ -301,7 +297,7 @@ impl<'s> Run<'s> {
                     self.at((now + DRAIN_CHECK_INTERVAL_US).min(drain_deadline_us), Event::DrainCheck);
                     continue;
                 }
-                self.dispatch(event, workload_end_us);
+                self.dispatch(event);
             }
             self.sim.step().map_err(|e| format!("turmoil: {e}"))?;
         }
@@ -331,7 +327,7 @@ impl<'s> Run<'s> {
         })
     }
 
-    fn dispatch(&mut self, event: Event, workload_end_us: Micros) {
+    fn dispatch(&mut self, event: Event) {
         match event {
             Event::FaultStart(i) if !self.ended[i] => {
                 self.started[i] = true;
@@ -353,7 +349,6 @@ impl<'s> Run<'s> {
                 self.at(now + self.scenario.run.sample_interval_s * US_PER_S, Event::Sample);
             }
             Event::HealAll => {
-                let _ = workload_end_us;
                 for i in 0..self.faults.len() {
                     if self.started[i] {
                         self.fault_end(i);

@@ -8,7 +8,7 @@
 //! host talk over its loopback (one tick).
 
 use crate::faults::PlannedFault;
-use system::layout::{Layout, Role};
+use system::layout::Layout;
 use system::message::NodeId;
 
 /// The hosts of one run.
@@ -24,10 +24,6 @@ impl HostPlan {
     /// Groups `layout`'s nodes by side of the WAN, then splits every group a fault tells apart.
     pub fn new(layout: &Layout, faults: &[PlannedFault]) -> HostPlan {
         let count = layout.count();
-        let site = |id: NodeId| match layout.role(id) {
-            Role::Store(i) | Role::Relay(i) | Role::StoreBroker(i) => Some(i),
-            _ => None,
-        };
         // Two nodes may share a host when they are on the same side and every fault treats them alike.
         let alike = |a: NodeId, b: NodeId| {
             layout.in_store(a) == layout.in_store(b)
@@ -51,8 +47,8 @@ impl HostPlan {
             }
         }
         for (name, members) in &mut hosts {
-            let one_site = members.iter().all(|&m| site(m) == site(members[0]));
-            *name = match (members.len(), site(members[0])) {
+            let one_site = members.iter().all(|&m| layout.site(m) == layout.site(members[0]));
+            *name = match (members.len(), layout.site(members[0])) {
                 (1, _) => layout.name(members[0]),
                 (_, Some(i)) if one_site => format!("site-{i}"),
                 (_, Some(_)) => format!("stores-from-{}", layout.name(members[0])),
@@ -75,19 +71,10 @@ mod tests {
 
     fn fault(kind: FaultKind, between: &[&str], node: Option<&str>, layout: &Layout) -> PlannedFault {
         let spec = FaultSpec {
-            at: Span::from_s(60),
-            kind,
             duration: Some(Span::from_s(30)),
             between: between.iter().map(|s| s.to_string()).collect(),
-            one_way: false,
             node: node.map(String::from),
-            restart_after: None,
-            backup_age: None,
-            factor: None,
-            probability: None,
-            jitter: None,
-            offset: None,
-            drift_ppm: None,
+            ..FaultSpec::new(Span::from_s(60), kind)
         };
         PlannedFault::new(spec, Origin::Explicit, layout)
     }
