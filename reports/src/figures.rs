@@ -2,9 +2,9 @@
 //! the run used for `summary.json`: propagation latencies, the staleness of
 //! each read shown fresh, and which stores central hid.
 
-use sim::checkers::{KeyRows, per_key};
+use sim::checkers::{PerKey, per_key};
 use sim::staleness::read_staleness_us;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use system::Micros;
 use system::history::{Kind, Record};
 
@@ -30,17 +30,17 @@ impl Figures {
 
 /// Computes the figures from `history`.
 pub fn of(history: &[Record]) -> Figures {
-    let (propagation_us, _) = sim::metrics::propagation_us(history);
     let keys = per_key(history);
+    let (propagation_us, _) = sim::metrics::propagation_us(&keys);
     let time_to_confirm_us = sim::orders::OrderBook::of(history, &keys).time_to_confirm_us;
     Figures { propagation_us, fresh_reads: fresh_reads(&keys), stores_hidden: stores_hidden(history), time_to_confirm_us }
 }
 
-fn fresh_reads(keys: &BTreeMap<(u32, u32), KeyRows>) -> Vec<(Micros, Micros)> {
+fn fresh_reads(keys: &PerKey) -> Vec<(Micros, Micros)> {
     let mut reads = Vec::new();
     for rows in keys.values() {
         for read in rows.reads.iter().filter(|r| r.detail == "fresh") {
-            reads.push((read.t_us, read_staleness_us(&rows.commits, read).0));
+            reads.push((read.t_us, read_staleness_us(rows.commits, read).0));
         }
     }
     reads.sort_unstable();

@@ -7,7 +7,8 @@
 use crate::run::Run;
 use crate::summary::Summary;
 use scenarios::Scenario;
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Component, Path, PathBuf};
 
 /// The folder of one run under `root`.
@@ -25,12 +26,17 @@ pub fn run_dir(root: &Path, scenario: &str, design: &str, seed: u64) -> Result<P
 
 /// Writes `bytes` to `path` whole (temporary file, then rename).
 pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_whole_with(path, |file| file.write_all(bytes))
+}
+
+/// Streams `write` into `path` whole: into a temporary file beside it, then renamed.
+pub fn write_whole_with(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>) -> std::io::Result<()> {
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temporary = path.with_file_name(format!(".{file_name}.partial"));
     {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
+        let mut file = BufWriter::with_capacity(1 << 16, File::create(&temporary)?);
+        write(&mut file)?;
+        file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
     }
     std::fs::rename(&temporary, path)
 }
@@ -40,7 +46,7 @@ pub fn write_run(dir: &Path, scenario: &Scenario, summary: &Summary, run: &Run) 
     std::fs::create_dir_all(dir)?;
     let resolved = toml::to_string(scenario).map_err(std::io::Error::other)?;
     write_whole(&dir.join("scenario.toml"), resolved.as_bytes())?;
-    write_whole(&dir.join("events.csv"), &run.events_csv)?;
+    write_whole_with(&dir.join("events.csv"), |file| crate::history::write_csv(&run.outcome.history, &run.outcome.world.layout, file))?;
     write_whole(&dir.join("timeseries.csv"), &crate::timeseries::to_csv(&run.outcome.samples))?;
     let json = serde_json::to_vec_pretty(summary).map_err(std::io::Error::other)?;
     write_whole(&dir.join("summary.json"), &json)

@@ -73,31 +73,94 @@ pub struct CheckContext<'a> {
 }
 
 /// Rows of one (store, sku), in time order.
-#[derive(Debug, Default)]
-pub struct KeyRows<'a> {
-    pub commits: Vec<&'a Record>,
-    pub applies: Vec<&'a Record>,
-    pub reads: Vec<&'a Record>,
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeyRows<'k> {
+    pub commits: &'k [&'k Record],
+    pub applies: &'k [&'k Record],
+    pub reads: &'k [&'k Record],
 }
 
-/// Every (store, sku) with its rows.
-pub fn per_key(history: &[Record]) -> BTreeMap<(u32, u32), KeyRows<'_>> {
-    let mut keys: BTreeMap<(u32, u32), KeyRows<'_>> = BTreeMap::new();
-    for r in history {
-        let (Some(store), Some(sku)) = (r.store, r.sku) else { continue };
-        let rows = keys.entry((store, sku)).or_default();
-        match r.kind {
-            kind if kind.is_commit() => rows.commits.push(r),
-            Kind::CentralApply => rows.applies.push(r),
-            Kind::Read => rows.reads.push(r),
-            _ => {}
+/// One (store, sku)'s rows in [`PerKey::rows`]: commits, then applies, then reads.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    key: (u32, u32),
+    start: usize,
+    applies: usize,
+    reads: usize,
+    end: usize,
+}
+
+/// Every (store, sku) with its rows, in key order: one vector of row
+/// references grouped by key (not a map of small vectors: a regional run has
+/// half a million keys).
+#[derive(Debug, Default)]
+pub struct PerKey<'a> {
+    rows: Vec<&'a Record>,
+    spans: Vec<Span>,
+}
+
+/// A row's class within its key: commit, apply, read (other kinds are not kept).
+fn class(kind: Kind) -> Option<u8> {
+    match kind {
+        kind if kind.is_commit() => Some(0),
+        Kind::CentralApply => Some(1),
+        Kind::Read => Some(2),
+        _ => None,
+    }
+}
+
+impl<'a> PerKey<'a> {
+    /// The rows of one span.
+    fn rows_of(&self, span: &Span) -> KeyRows<'_> {
+        KeyRows {
+            commits: &self.rows[span.start..span.applies],
+            applies: &self.rows[span.applies..span.reads],
+            reads: &self.rows[span.reads..span.end],
         }
     }
-    keys
+
+    /// Every key with its rows, in key order.
+    pub fn iter(&self) -> impl Iterator<Item = ((u32, u32), KeyRows<'_>)> {
+        self.spans.iter().map(|span| (span.key, self.rows_of(span)))
+    }
+
+    /// Every key's rows, in key order.
+    pub fn values(&self) -> impl Iterator<Item = KeyRows<'_>> {
+        self.spans.iter().map(|span| self.rows_of(span))
+    }
+
+    /// The rows of one key, if it has any.
+    pub fn get(&self, key: (u32, u32)) -> Option<KeyRows<'_>> {
+        let i = self.spans.binary_search_by_key(&key, |span| span.key).ok()?;
+        Some(self.rows_of(&self.spans[i]))
+    }
+}
+
+/// Groups the commits, applies and reads of `history` by (store, sku), each in time order.
+pub fn per_key(history: &[Record]) -> PerKey<'_> {
+    // (store, sku, class, position): sorting it groups by key and keeps time order within a class.
+    let mut order: Vec<(u32, u32, u8, usize)> = history.iter().enumerate().filter_map(|(i, r)| Some((r.store?, r.sku?, class(r.kind)?, i))).collect();
+    order.sort_unstable();
+    let rows = order.iter().map(|&(.., i)| &history[i]).collect();
+    let mut spans: Vec<Span> = Vec::new();
+    for (i, &(store, sku, class, _)) in order.iter().enumerate() {
+        if spans.last().is_none_or(|s| s.key != (store, sku)) {
+            spans.push(Span { key: (store, sku), start: i, applies: i, reads: i, end: i });
+        }
+        let span = spans.last_mut().expect("pushed above");
+        span.end = i + 1;
+        if class < 1 {
+            span.applies = i + 1;
+        }
+        if class < 2 {
+            span.reads = i + 1;
+        }
+    }
+    PerKey { rows, spans }
 }
 
 /// Runs every checker; `keys` is `per_key(history)` and `orders` is `OrderBook::of(history, keys)`.
-pub fn check_all(history: &[Record], keys: &BTreeMap<(u32, u32), KeyRows>, orders: &OrderBook, context: CheckContext) -> BTreeMap<String, Verdict> {
+pub fn check_all(history: &[Record], keys: &PerKey, orders: &OrderBook, context: CheckContext) -> BTreeMap<String, Verdict> {
     let mut verdicts = BTreeMap::new();
     let mut oversell = no_oversell(history, context);
     orders.oversold(context, &mut oversell);
@@ -128,11 +191,11 @@ pub fn no_oversell(history: &[Record], context: CheckContext) -> Verdict {
 
 /// Bounded staleness: every read shown fresh shows a value that stopped being
 /// the store's truth at most Δ + ε before the read.
-pub fn bounded_staleness(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContext) -> Verdict {
+pub fn bounded_staleness(keys: &PerKey, context: CheckContext) -> Verdict {
     let mut verdict = Verdict::new(true);
     for rows in keys.values() {
         for read in rows.reads.iter().filter(|r| r.detail == "fresh") {
-            let (staleness_us, since) = read_staleness_us(&rows.commits, read);
+            let (staleness_us, since) = read_staleness_us(rows.commits, read);
             if staleness_us > context.staleness_bound_us {
                 let mut evidence: Vec<String> = since.map(|c| line(c, context.layout)).into_iter().collect();
                 evidence.push(line(read, context.layout));
@@ -152,7 +215,7 @@ pub fn bounded_staleness(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckCon
 /// Convergence: the run drained within its bound, and central's last value of
 /// every (store, sku) equals the store's last committed value (the initial
 /// value, `on_hand - qty` of the first commit, when central never wrote it).
-pub fn convergence(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContext) -> Verdict {
+pub fn convergence(keys: &PerKey, context: CheckContext) -> Verdict {
     let mut verdict = Verdict::new(false);
     if !context.drained {
         verdict.add(Violation {
@@ -163,7 +226,7 @@ pub fn convergence(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContext) 
             evidence: Vec::new(),
         });
     }
-    for (&(store, sku), KeyRows { commits, applies, .. }) in keys {
+    for ((store, sku), KeyRows { commits, applies, .. }) in keys.iter() {
         let (Some(first), Some(last)) = (commits.first(), commits.last()) else { continue };
         let initial = first.on_hand.unwrap_or(0) - first.qty.unwrap_or(0);
         let truth = last.on_hand.unwrap_or(0);
@@ -184,7 +247,7 @@ pub fn convergence(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContext) 
 }
 
 /// Monotonic view: the version central holds for a (store, sku) never goes backwards.
-pub fn monotonic_view(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContext) -> Verdict {
+pub fn monotonic_view(keys: &PerKey, context: CheckContext) -> Verdict {
     let mut verdict = Verdict::new(true);
     for KeyRows { applies, .. } in keys.values() {
         for pair in applies.windows(2) {
@@ -201,7 +264,7 @@ pub fn monotonic_view(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContex
 /// No lost update: once the pipeline drained, every store commit is reflected
 /// at central (see [`crate::metrics::reflecting_applies`]). (Not judged when the run did not drain:
 /// convergence says so.)
-pub fn no_lost_update(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContext) -> Verdict {
+pub fn no_lost_update(keys: &PerKey, context: CheckContext) -> Verdict {
     let mut verdict = Verdict::new(true);
     if !context.drained {
         return verdict;
@@ -222,7 +285,7 @@ pub fn no_lost_update(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContex
 /// Idempotence: each event is applied at most once: central never applies a
 /// (store, sku, version) more times than the store committed it. Repairs
 /// (`central_apply` with a detail: `snapshot`, `batch`) are not events.
-pub fn idempotence(keys: &BTreeMap<(u32, u32), KeyRows>, context: CheckContext) -> Verdict {
+pub fn idempotence(keys: &PerKey, context: CheckContext) -> Verdict {
     let mut verdict = Verdict::new(true);
     for KeyRows { commits, applies, .. } in keys.values() {
         let mut committed: BTreeMap<u64, usize> = BTreeMap::new();

@@ -6,6 +6,7 @@ use scenarios::{Scenario, Topology};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::str::FromStr;
 use system::history::{Kind, Record};
 use system::layout::Layout;
@@ -15,30 +16,70 @@ pub const HEADER: [&str; 10] = ["t_us", "node", "kind", "store", "sku", "qty", "
 
 /// The history as `events.csv` bytes.
 pub fn to_csv(history: &[Record], layout: &Layout) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(history.len() * 48);
+    write_csv(history, layout, &mut bytes).expect("writing into memory cannot fail");
+    bytes
+}
+
+/// Streams the history as `events.csv` into `out`, a line at a time (a large
+/// run's file is never whole in memory). Fields are quoted as the `csv` crate
+/// quotes them: only a detail holding a comma, a quote or a line break.
+pub fn write_csv(history: &[Record], layout: &Layout, out: &mut impl Write) -> std::io::Result<()> {
     let names: Vec<String> = (0..layout.count()).map(|id| layout.name(id)).collect();
     let engine = layout.name(system::history::ENGINE);
-    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::with_capacity(history.len() * 48));
-    let cell = |value: Option<String>| value.unwrap_or_default();
-    let result: Result<(), csv::Error> = (|| {
-        writer.write_record(HEADER)?;
-        for r in history {
-            writer.write_record([
-                r.t_us.to_string(),
-                names.get(r.node as usize).unwrap_or(&engine).clone(),
-                r.kind.as_str().to_string(),
-                cell(r.store.map(|v| v.to_string())),
-                cell(r.sku.map(|v| v.to_string())),
-                cell(r.qty.map(|v| v.to_string())),
-                cell(r.on_hand.map(|v| v.to_string())),
-                cell(r.version.map(|v| v.to_string())),
-                cell(r.order.map(|v| v.to_string())),
-                r.detail.to_string(),
-            ])?;
+    let mut line = Vec::with_capacity(128);
+    out.write_all(HEADER.join(",").as_bytes())?;
+    out.write_all(b"\n")?;
+    for r in history {
+        line.clear();
+        write!(line, "{},{},{},", r.t_us, names.get(r.node as usize).unwrap_or(&engine), r.kind.as_str())?;
+        for value in [r.store.map(i64::from), r.sku.map(i64::from), r.qty, r.on_hand] {
+            cell(&mut line, value)?;
         }
+        for value in [r.version, r.order] {
+            cell(&mut line, value)?;
+        }
+        if r.detail.contains([',', '"', '\n', '\r']) {
+            line.push(b'"');
+            line.extend_from_slice(r.detail.replace('"', "\"\"").as_bytes());
+            line.push(b'"');
+        } else {
+            line.extend_from_slice(r.detail.as_bytes());
+        }
+        line.push(b'\n');
+        out.write_all(&line)?;
+    }
+    Ok(())
+}
+
+/// An optional integer cell and its comma.
+fn cell(line: &mut Vec<u8>, value: Option<impl std::fmt::Display>) -> std::io::Result<()> {
+    if let Some(value) = value {
+        write!(line, "{value}")?;
+    }
+    line.push(b',');
+    Ok(())
+}
+
+/// The digest of the history's `events.csv`, computed as it streams (the file is not kept).
+pub fn digest_of(history: &[Record], layout: &Layout) -> String {
+    let mut hasher = HashWriter(Sha256::new());
+    write_csv(history, layout, &mut hasher).expect("hashing cannot fail");
+    hex(&hasher.0.finalize())
+}
+
+/// A writer that only hashes.
+struct HashWriter(Sha256);
+
+impl Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
-    })();
-    result.expect("writing CSV into memory cannot fail");
-    writer.into_inner().expect("flushing CSV into memory cannot fail")
+    }
 }
 
 /// The node ids of the chain `scenario` builds (as `system::world::World::new` lays them out).
@@ -99,7 +140,11 @@ fn number<T: FromStr>(text: &str, column: &str) -> Result<Option<T>, String> {
 
 /// Hex SHA-256 of `bytes`.
 pub fn digest(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// One history line as `events.csv` writes it (for evidence in violations).

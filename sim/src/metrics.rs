@@ -7,9 +7,10 @@
 //! before the store commits). Commits never reached are counted apart. Percentiles are nearest-rank: the value at index
 //! `ceil(p * n) - 1` of the sorted latencies.
 
+use crate::checkers::{KeyRows, PerKey};
 use serde::{Deserialize, Serialize};
 use system::Micros;
-use system::history::{Kind, Record};
+use system::history::Record;
 
 /// A latency distribution in milliseconds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -52,16 +53,11 @@ impl Percentiles {
 }
 
 /// Propagation latencies in microseconds, and how many commits never reached central.
-pub fn propagation_us(history: &[Record]) -> (Vec<Micros>, u64) {
-    // Stable sort by (store, sku) keeps each key's rows in time order.
-    let mut rows: Vec<&Record> =
-        history.iter().filter(|r| (r.kind.is_commit() || r.kind == Kind::CentralApply) && r.store.is_some() && r.sku.is_some()).collect();
-    rows.sort_by_key(|r| (r.store, r.sku));
+pub fn propagation_us(keys: &PerKey) -> (Vec<Micros>, u64) {
     let mut latencies = Vec::new();
     let mut unreached = 0;
-    for group in rows.chunk_by(|a, b| (a.store, a.sku) == (b.store, b.sku)) {
-        let (applies, commits): (Vec<&Record>, Vec<&Record>) = group.iter().partition(|r| r.kind == Kind::CentralApply);
-        for (commit, apply) in commits.iter().zip(reflecting_applies(&commits, &applies)) {
+    for KeyRows { commits, applies, .. } in keys.values() {
+        for (commit, apply) in commits.iter().zip(reflecting_applies(commits, applies)) {
             match apply {
                 Some(i) => latencies.push(applies[i].t_us.saturating_sub(commit.t_us)),
                 None => unreached += 1,

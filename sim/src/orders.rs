@@ -6,7 +6,7 @@
 //! most once per order. Its one end is `reservation_rejected`,
 //! `reservation_expired`, `order_fulfilled` or `order_failed`.
 
-use crate::checkers::{CheckContext, KeyRows, Verdict, Violation};
+use crate::checkers::{CheckContext, PerKey, Verdict, Violation};
 use crate::history::line;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -55,7 +55,7 @@ pub struct OrderBook<'a> {
 
 impl<'a> OrderBook<'a> {
     /// Reads the order rows of `history`; `keys` gives each (store, sku)'s commits for lost sales.
-    pub fn of(history: &'a [Record], keys: &BTreeMap<(u32, u32), KeyRows>) -> Self {
+    pub fn of(history: &'a [Record], keys: &PerKey) -> Self {
         let mut book = OrderBook::default();
         let mut placed_at: BTreeMap<u64, Micros> = BTreeMap::new();
         // Units held now per (store, sku), as the rows so far say.
@@ -209,8 +209,8 @@ impl<'a> OrderBook<'a> {
 /// The store's on_hand of (store, sku) at `r`'s time: its last commit at or
 /// before then, else the value before its first commit, else (never changed)
 /// what central shows, which `r` carries.
-fn truth_at(keys: &BTreeMap<(u32, u32), KeyRows>, store: u32, sku: u32, r: &Record) -> i64 {
-    let Some(rows) = keys.get(&(store, sku)) else { return r.on_hand.unwrap_or(0) };
+fn truth_at(keys: &PerKey, store: u32, sku: u32, r: &Record) -> i64 {
+    let Some(rows) = keys.get((store, sku)) else { return r.on_hand.unwrap_or(0) };
     let before = rows.commits.partition_point(|c| c.t_us <= r.t_us);
     match before.checked_sub(1).and_then(|i| rows.commits.get(i)) {
         Some(last) => last.on_hand.unwrap_or(0),

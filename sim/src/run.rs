@@ -50,8 +50,7 @@ impl EngineKind {
 #[derive(Debug)]
 pub struct Run {
     pub outcome: Outcome,
-    /// `events.csv`.
-    pub events_csv: Vec<u8>,
+    /// The SHA-256 of `events.csv`.
     pub digest: String,
     pub invariants: BTreeMap<String, Verdict>,
     pub metrics: Metrics,
@@ -74,8 +73,7 @@ pub fn simulate_on(scenario: &Scenario, seed: u64, engine: EngineKind) -> Result
 /// The history's verdicts and metrics.
 fn check(scenario: &Scenario, outcome: Outcome, engine: EngineKind) -> Run {
     let layout = outcome.world.layout;
-    let events_csv = history::to_csv(&outcome.history, &layout);
-    let digest = history::digest(&events_csv);
+    let digest = history::digest_of(&outcome.history, &layout);
     let context = CheckContext {
         layout: &layout,
         drained: outcome.drained_at_us.is_some(),
@@ -86,7 +84,7 @@ fn check(scenario: &Scenario, outcome: Outcome, engine: EngineKind) -> Run {
     let orders = OrderBook::of(&outcome.history, &keys);
     let invariants = checkers::check_all(&outcome.history, &keys, &orders, context);
     let metrics = metrics(&outcome, scenario, &keys, orders);
-    Run { outcome, events_csv, digest, invariants, metrics, engine }
+    Run { outcome, digest, invariants, metrics, engine }
 }
 
 /// Δ + ε: the staleness a read shown fresh may have.
@@ -94,15 +92,15 @@ pub fn staleness_bound_us(scenario: &Scenario) -> u64 {
     scenario.checks.staleness_bound_s * US_PER_S + scenario.checks.clock_skew_allowance_ms * 1_000
 }
 
-fn metrics(outcome: &Outcome, scenario: &Scenario, keys: &BTreeMap<(u32, u32), checkers::KeyRows>, orders: OrderBook) -> Metrics {
+fn metrics(outcome: &Outcome, scenario: &Scenario, keys: &checkers::PerKey, orders: OrderBook) -> Metrics {
     let history = &outcome.history;
     let bound_us = staleness_bound_us(scenario);
     let mut fresh_read_staleness = Vec::new();
     let mut reads_hidden = 0;
     let mut reads_hidden_within_bound = 0;
     for rows in keys.values() {
-        for read in &rows.reads {
-            let (staleness_us, _) = read_staleness_us(&rows.commits, read);
+        for read in rows.reads {
+            let (staleness_us, _) = read_staleness_us(rows.commits, read);
             if read.detail == "fresh" {
                 fresh_read_staleness.push(staleness_us);
             } else {
@@ -112,7 +110,7 @@ fn metrics(outcome: &Outcome, scenario: &Scenario, keys: &BTreeMap<(u32, u32), c
         }
     }
     let count = |kind: Kind| history.iter().filter(|r| r.kind == kind).count() as u64;
-    let (latencies, commits_unreached) = propagation_us(history);
+    let (latencies, commits_unreached) = propagation_us(keys);
     let world = &outcome.world;
     let mut busy_share_max: BTreeMap<String, f64> = BTreeMap::new();
     let mut busy_s_total: BTreeMap<String, f64> = BTreeMap::new();
@@ -161,6 +159,11 @@ fn metrics(outcome: &Outcome, scenario: &Scenario, keys: &BTreeMap<(u32, u32), c
 }
 
 impl Run {
+    /// `events.csv` in memory (a large run streams it to its file instead: `artefacts::write_run`).
+    pub fn events_csv(&self) -> Vec<u8> {
+        history::to_csv(&self.outcome.history, &self.outcome.world.layout)
+    }
+
     /// The summary of this run; `wall_s` is measured by the caller (the simulation has no clock).
     pub fn summary(&self, scenario: &Scenario, seed: u64, wall_s: f64, replay: String) -> Summary {
         Summary {

@@ -35,6 +35,8 @@ struct ParkedFetch {
     generation: u32,
     positions: Vec<(u32, u64)>,
     max_records: u32,
+    /// When it is answered empty if no record came (`fetch.max.wait.ms` after it arrived).
+    deadline_us: Micros,
 }
 
 /// The broker node.
@@ -51,7 +53,11 @@ pub struct Broker {
     members: BTreeMap<NodeId, Micros>,
     generation: u32,
     assignment: BTreeMap<NodeId, Vec<u32>>,
+    /// Parked fetches in arrival order (so their deadlines ascend).
     parked: Vec<ParkedFetch>,
+    /// When the one pending `FetchDeadline` timer fires, if one is: a timer
+    /// per fetch would mostly fire after its fetch was answered.
+    deadline_timer_us: Option<Micros>,
     /// Rebalances so far (metrics).
     pub rebalances: u64,
     /// Acknowledged records lost with an unreplicated tail (metrics).
@@ -70,6 +76,7 @@ impl Broker {
             generation: 0,
             assignment: BTreeMap::new(),
             parked: Vec::new(),
+            deadline_timer_us: None,
             rebalances: 0,
             records_lost: 0,
         }
@@ -138,6 +145,15 @@ impl Broker {
         ctx.send(fetch.consumer, Msg::Fetched { request_id: fetch.request_id, generation: fetch.generation, records });
     }
 
+    /// Arms the deadline timer for the oldest parked fetch, unless one is pending
+    /// (it fires no later: deadlines ascend with arrival).
+    fn arm_deadline(&mut self, ctx: &mut Ctx) {
+        if let (None, Some(oldest)) = (self.deadline_timer_us, self.parked.first()) {
+            self.deadline_timer_us = Some(oldest.deadline_us);
+            ctx.set_timer_at(oldest.deadline_us, Timer::FetchDeadline);
+        }
+    }
+
     /// Answers the parked fetches that now have data.
     fn wake_parked(&mut self, ctx: &mut Ctx) {
         let parked = std::mem::take(&mut self.parked);
@@ -190,7 +206,8 @@ impl Node for Broker {
                     ctx.send(from, Msg::RejoinGroup);
                     return;
                 }
-                let fetch = ParkedFetch { consumer: from, request_id, generation, positions, max_records };
+                let deadline_us = ctx.now_us.saturating_add(self.config.fetch_max_wait_us);
+                let fetch = ParkedFetch { consumer: from, request_id, generation, positions, max_records, deadline_us };
                 if !self.owns(from, generation, fetch.positions.iter().map(|&(p, _)| p)) {
                     // An older generation: the member must join again.
                     ctx.send(from, Msg::RejoinGroup);
@@ -198,8 +215,8 @@ impl Node for Broker {
                 }
                 let records = self.collect(&fetch.positions, max_records);
                 if records.is_empty() {
-                    ctx.set_timer_after(self.config.fetch_max_wait_us, Timer::FetchDeadline { consumer: from, request_id });
                     self.parked.push(fetch);
+                    self.arm_deadline(ctx);
                 } else {
                     self.answer(ctx, &fetch, records);
                 }
@@ -228,11 +245,13 @@ impl Node for Broker {
                 }
                 ctx.set_timer_after(self.config.session_check_interval_us, Timer::SessionCheck);
             }
-            Timer::FetchDeadline { consumer, request_id } => {
-                if let Some(i) = self.parked.iter().position(|f| f.consumer == consumer && f.request_id == request_id) {
-                    let fetch = self.parked.swap_remove(i);
+            Timer::FetchDeadline => {
+                self.deadline_timer_us = None;
+                let due = self.parked.partition_point(|f| f.deadline_us <= ctx.now_us);
+                for fetch in self.parked.drain(..due).collect::<Vec<_>>() {
                     self.answer(ctx, &fetch, Vec::new());
                 }
+                self.arm_deadline(ctx);
             }
             _ => {}
         }
@@ -253,6 +272,7 @@ impl Node for Broker {
         self.members.clear();
         self.assignment.clear();
         self.parked.clear();
+        self.deadline_timer_us = None;
     }
 
     fn cost(&self, input: &Input) -> (Op, u32) {

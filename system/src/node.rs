@@ -35,17 +35,14 @@ pub enum Timer {
     },
     // relay
     OffsetFlush,
-    ProduceTimeout {
-        request_id: u64,
-    },
+    /// The producer's request deadline (one pending at a time).
+    ProduceTimeout,
     /// Try again after a lost connection (relay and consumer).
     Reconnect,
     // broker
     SessionCheck,
-    FetchDeadline {
-        consumer: NodeId,
-        request_id: u64,
-    },
+    /// The oldest parked fetch's deadline (one pending at a time).
+    FetchDeadline,
     // consumer
     GroupHeartbeat,
     /// Auto-commit the positions fetched so far.

@@ -30,6 +30,8 @@ pub struct ProducerConfig {
 struct InFlight {
     request_id: u64,
     rows: usize,
+    /// When it times out unless acknowledged.
+    deadline_us: Micros,
 }
 
 /// The producer.
@@ -40,6 +42,9 @@ pub struct Producer {
     store_partition: u32,
     pending: VecDeque<Payload>,
     in_flight: Option<InFlight>,
+    /// When the one pending `ProduceTimeout` timer fires, if one is: a timer
+    /// per request would mostly fire after its acknowledgement.
+    timeout_timer_us: Option<Micros>,
     next_request_id: u64,
     round_robin: u32,
 }
@@ -47,7 +52,7 @@ pub struct Producer {
 impl Producer {
     pub fn new(config: ProducerConfig, store_index: u32) -> Self {
         let store_partition = partition_for(format!("store-{store_index}").as_bytes(), config.partitions);
-        Producer { config, store_partition, pending: VecDeque::new(), in_flight: None, next_request_id: 0, round_robin: 0 }
+        Producer { config, store_partition, pending: VecDeque::new(), in_flight: None, timeout_timer_us: None, next_request_id: 0, round_robin: 0 }
     }
 
     pub fn broker(&self) -> NodeId {
@@ -96,9 +101,19 @@ impl Producer {
             .collect();
         let request_id = self.next_request_id;
         self.next_request_id += 1;
-        self.in_flight = Some(InFlight { request_id, rows });
+        let deadline_us = ctx.now_us.saturating_add(self.config.produce_timeout_us);
+        self.in_flight = Some(InFlight { request_id, rows, deadline_us });
         ctx.send(self.config.broker, Msg::Produce { request_id, records });
-        ctx.set_timer_after(self.config.produce_timeout_us, Timer::ProduceTimeout { request_id });
+        self.arm_timeout(ctx);
+    }
+
+    /// Arms the timeout timer for the request in flight, unless one is pending
+    /// (it fires no later: deadlines ascend with sending).
+    fn arm_timeout(&mut self, ctx: &mut Ctx) {
+        if let (None, Some(in_flight)) = (self.timeout_timer_us, self.in_flight) {
+            self.timeout_timer_us = Some(in_flight.deadline_us);
+            ctx.set_timer_at(in_flight.deadline_us, Timer::ProduceTimeout);
+        }
     }
 
     /// The broker acknowledged `request_id`: returns how many payloads it covered, and sends the next batch.
@@ -110,12 +125,15 @@ impl Producer {
         in_flight.rows
     }
 
-    /// No acknowledgement in time: send the same rows again (they may land twice).
-    pub fn timed_out(&mut self, ctx: &mut Ctx, request_id: u64) {
-        if self.in_flight.is_some_and(|f| f.request_id == request_id) {
+    /// The timeout timer fired: a request unacknowledged past its deadline is
+    /// sent again (its rows may land twice); one still within it is waited for.
+    pub fn timer_fired(&mut self, ctx: &mut Ctx) {
+        self.timeout_timer_us = None;
+        if self.in_flight.is_some_and(|f| f.deadline_us <= ctx.now_us) {
             self.in_flight = None;
             self.publish(ctx);
         }
+        self.arm_timeout(ctx);
     }
 
     /// The connection reset: the request in flight is lost (or landed without an ack).
@@ -123,9 +141,15 @@ impl Producer {
         self.in_flight = None;
     }
 
-    /// A crash: everything queued is forgotten.
+    /// Everything queued is forgotten (a log reset); a pending timer stays pending.
     pub fn clear(&mut self) {
         self.pending.clear();
         self.in_flight = None;
+    }
+
+    /// A crash: everything queued is forgotten, and the timers died with the node.
+    pub fn crash(&mut self) {
+        self.clear();
+        self.timeout_timer_us = None;
     }
 }

@@ -86,7 +86,7 @@ impl Relay {
 
     fn forget_volatile(&mut self) {
         self.reconnect.clear();
-        self.producer.clear();
+        self.producer.crash();
         self.unacknowledged.clear();
         self.subscribed = false;
     }
@@ -156,7 +156,7 @@ impl Node for Relay {
                 self.flushed_lsn = self.acked_lsn;
                 ctx.set_timer_after(self.config.offset_flush_interval_us, Timer::OffsetFlush);
             }
-            Timer::ProduceTimeout { request_id } => self.producer.timed_out(ctx, request_id),
+            Timer::ProduceTimeout => self.producer.timer_fired(ctx),
             Timer::Heartbeat => {
                 if let Some(interval) = self.config.heartbeat_interval_us {
                     self.producer.push(Payload::RelayHeartbeat { store: self.config.store_index, relay_ts_us: ctx.now_us });

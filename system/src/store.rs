@@ -638,9 +638,9 @@ impl Node for Store {
             Timer::Heartbeat => self.heartbeat(ctx),
             Timer::Pick { order } => self.pick(ctx, order),
             Timer::Reconcile => self.reconcile(ctx),
-            Timer::ProduceTimeout { request_id } => {
+            Timer::ProduceTimeout => {
                 if let Some(producer) = &mut self.producer {
-                    producer.timed_out(ctx, request_id);
+                    producer.timer_fired(ctx);
                 }
             }
             Timer::Reconnect => {
@@ -676,7 +676,7 @@ impl Node for Store {
         self.reconnect.clear();
         // What the app had committed but not yet published is gone with it.
         if let Some(producer) = &mut self.producer {
-            producer.clear();
+            producer.crash();
         }
         self.sync = SyncState { next_txn: self.sync.next_txn, ..SyncState::default() };
     }

@@ -23,7 +23,7 @@ fn same_seed_gives_the_same_digest_and_another_seed_does_not() {
     let b = simulate(&s, 11);
     let c = simulate(&s, 12);
     assert_eq!(a.digest, b.digest);
-    assert_eq!(a.events_csv, b.events_csv);
+    assert_eq!(a.events_csv(), b.events_csv());
     assert_ne!(a.digest, c.digest);
 }
 
@@ -71,7 +71,7 @@ fn propagation_percentiles_recomputed_from_events_csv_match() {
     // max with the summary.
     let s = small();
     let run = simulate(&s, 3);
-    let text = String::from_utf8(run.events_csv.clone()).unwrap();
+    let text = String::from_utf8(run.events_csv()).unwrap();
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("t_us,node,kind,store,sku,qty,on_hand,version,order,detail"));
     let mut commits: Vec<(u64, String, String, u64)> = Vec::new();

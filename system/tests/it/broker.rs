@@ -138,7 +138,7 @@ proptest! {
                 let fx = on(&mut b, now, BROKER, |n, c| n.message(c, member, fetch));
                 if fx.sends.is_empty() {
                     // Nothing left: the fetch is parked until its deadline, which answers empty.
-                    let deadline = Timer::FetchDeadline { consumer: member, request_id };
+                    let deadline = Timer::FetchDeadline;
                     prop_assert_eq!(fx.timers, vec![(now + 500_000, Clock::Node, deadline)]);
                     let fx = on(&mut b, now + 500_000, BROKER, |n, c| n.timer(c, deadline));
                     prop_assert_eq!(fx.sends, vec![(member, Msg::Fetched { request_id, generation, records: Vec::new() })]);
@@ -320,4 +320,32 @@ proptest! {
             check_assignments(&rejoined, partitions, &clipped)?;
         }
     }
+}
+
+#[test]
+fn one_deadline_timer_answers_each_parked_fetch_at_its_own_deadline() {
+    // Goal: the broker keeps one FetchDeadline timer, not one per fetch, and
+    // still answers each parked fetch empty exactly at fetch.max.wait after it
+    // arrived. Method: two members park fetches 200 ms apart; the first
+    // deadline answers only the first and re-arms for the second; a fetch
+    // answered by a record before its deadline arms nothing more.
+    let mut b = broker(2);
+    on(&mut b, 0, BROKER, |n, c| n.start(c));
+    let (a, z) = (FIRST_MEMBER, FIRST_MEMBER + 1);
+    on(&mut b, 0, BROKER, |n, c| n.message(c, a, Msg::JoinGroup));
+    let fx = on(&mut b, 0, BROKER, |n, c| n.message(c, z, Msg::JoinGroup));
+    let generation = fx.sends.iter().find_map(|(_, m)| if let Msg::Assignment { generation, .. } = m { Some(*generation) } else { None }).unwrap();
+    let fetch = |request_id: u64, partition: u32| Msg::Fetch { request_id, generation, positions: vec![(partition, 0)], max_records: 10 };
+    let fx = on(&mut b, 1_000_000, BROKER, |n, c| n.message(c, a, fetch(1, 0)));
+    assert_eq!(fx.timers, vec![(1_500_000, Clock::Node, Timer::FetchDeadline)], "the first parked fetch arms the timer");
+    let fx = on(&mut b, 1_200_000, BROKER, |n, c| n.message(c, z, fetch(2, 1)));
+    assert!(fx.sends.is_empty() && fx.timers.is_empty(), "a pending timer fires no later than the second deadline");
+    let fx = on(&mut b, 1_500_000, BROKER, |n, c| n.timer(c, Timer::FetchDeadline));
+    assert_eq!(fx.sends, vec![(a, Msg::Fetched { request_id: 1, generation, records: Vec::new() })]);
+    assert_eq!(fx.timers, vec![(1_700_000, Clock::Node, Timer::FetchDeadline)], "re-armed for the fetch still parked");
+    let produce = Msg::Produce { request_id: 0, records: vec![(1, record(7))] };
+    let fx = on(&mut b, 1_600_000, BROKER, |n, c| n.message(c, PRODUCERS[0], produce));
+    assert!(fx.sends.iter().any(|(to, m)| *to == z && matches!(m, Msg::Fetched { request_id: 2, records, .. } if records.len() == 1)));
+    let fx = on(&mut b, 1_700_000, BROKER, |n, c| n.timer(c, Timer::FetchDeadline));
+    assert!(fx.sends.is_empty() && fx.timers.is_empty(), "nothing parked: no answer, no timer");
 }

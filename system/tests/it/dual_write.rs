@@ -39,7 +39,7 @@ enum Step {
     /// A request on the wire is lost before the broker sees it.
     Lose(usize),
     /// An armed produce timeout (picked by index) fires.
-    Timeout(usize),
+    Timeout,
     /// The connection to the broker resets: each request on the wire is lost
     /// or appended without an ack (bit i of the mask for the i-th), and the
     /// store is told `Disconnected { peer: broker }`.
@@ -57,7 +57,7 @@ fn step() -> impl Strategy<Value = Step> {
         4 => any::<usize>().prop_map(Step::Ack),
         1 => any::<usize>().prop_map(Step::AppendAckLost),
         1 => any::<usize>().prop_map(Step::Lose),
-        1 => any::<usize>().prop_map(Step::Timeout),
+        1 => Just(Step::Timeout),
         1 => any::<u64>().prop_map(Step::Reset),
         2 => Just(Step::Reconnect),
         1 => Just(Step::Crash),
@@ -116,15 +116,15 @@ struct Harness {
     /// Workload and heartbeat timers as (time, sequence, timer).
     timers: Vec<(Micros, u64, Timer)>,
     seq: u64,
-    /// Armed produce timeouts (request ids) and `Reconnect`s of the current incarnation.
-    timeouts: Vec<u64>,
+    /// When the armed produce timeout fires (one at a time), and the `Reconnect`s, of the current incarnation.
+    timeout_at: Option<Micros>,
     reconnects: usize,
     /// Every payload the app committed, in commit order.
     committed: Vec<Payload>,
     /// The model of the producer: committed payloads not yet acknowledged, in order.
     queue: VecDeque<Payload>,
-    /// The request the model expects the producer to wait for: (request id, rows).
-    in_flight: Option<(u64, usize)>,
+    /// The request the model expects the producer to wait for: (request id, rows, deadline).
+    in_flight: Option<(u64, usize, Micros)>,
     /// Requests on the wire: (request id, payloads).
     in_transit: Vec<(u64, Vec<Payload>)>,
     /// Every payload the broker appended, in append order.
@@ -187,16 +187,16 @@ impl Harness {
                     _ => prop_assert_eq!((record.key, *partition), (Key::Store(STORE_INDEX), store_partition)),
                 }
             }
-            self.in_flight = Some((request_id, rows));
+            self.in_flight = Some((request_id, rows, self.now + PRODUCE_TIMEOUT_US));
             self.in_transit.push((request_id, payloads));
         }
         for (at, clock, timer) in fx.timers {
             prop_assert!(at >= self.now, "{timer:?} in the past");
             match (timer, clock) {
-                (Timer::ProduceTimeout { request_id }, Clock::Node) => {
-                    prop_assert_eq!(Some(request_id), self.in_flight.map(|f| f.0), "a timeout for the request just sent");
-                    prop_assert_eq!(at, self.now + PRODUCE_TIMEOUT_US);
-                    self.timeouts.push(request_id);
+                (Timer::ProduceTimeout, Clock::Node) => {
+                    prop_assert_eq!(self.timeout_at, None, "one produce timeout pending at a time");
+                    prop_assert_eq!(Some(at), self.in_flight.map(|f| f.2), "armed for the deadline of the request in flight");
+                    self.timeout_at = Some(at);
                 }
                 (Timer::Reconnect, Clock::Node) => {
                     prop_assert_eq!(at, self.now + RECONNECT_BACKOFF_US);
@@ -222,7 +222,7 @@ impl Harness {
     fn ack(&mut self, pick: usize) -> Result<(), TestCaseError> {
         if let Some((request_id, payloads)) = self.take(pick) {
             self.appended.extend(payloads);
-            if let Some((_, rows)) = self.in_flight.filter(|f| f.0 == request_id) {
+            if let Some((_, rows, _)) = self.in_flight.filter(|f| f.0 == request_id) {
                 self.queue.drain(..rows);
                 self.in_flight = None;
             }
@@ -231,15 +231,15 @@ impl Harness {
         Ok(())
     }
 
-    fn timeout(&mut self, pick: usize) -> Result<(), TestCaseError> {
-        if !self.timeouts.is_empty() {
-            let request_id = self.timeouts.remove(pick % self.timeouts.len());
-            if self.in_flight.is_some_and(|f| f.0 == request_id) {
-                // The same rows go again (they may land twice).
+    /// The armed produce timeout fires at its time: a request in flight past
+    /// its deadline goes again (its rows may land twice).
+    fn timeout(&mut self) -> Result<(), TestCaseError> {
+        if let Some(at) = self.timeout_at.take() {
+            self.now = self.now.max(at);
+            if self.in_flight.is_some_and(|f| f.2 <= self.now) {
                 self.in_flight = None;
             }
-            self.now += 1;
-            self.run(Input::Timer(Timer::ProduceTimeout { request_id }))?;
+            self.run(Input::Timer(Timer::ProduceTimeout))?;
         }
         Ok(())
     }
@@ -271,7 +271,7 @@ impl Harness {
             Step::Lose(pick) => {
                 self.take(pick);
             }
-            Step::Timeout(pick) => self.timeout(pick)?,
+            Step::Timeout => self.timeout()?,
             Step::Reset(mask) => {
                 for (i, (_, payloads)) in std::mem::take(&mut self.in_transit).into_iter().enumerate() {
                     if mask >> (i % 64) & 1 == 1 {
@@ -294,7 +294,7 @@ impl Harness {
                 self.lost.extend(self.queue.drain(..).map(|p| id(&p)));
                 self.in_flight = None;
                 self.timers.clear();
-                self.timeouts.clear();
+                self.timeout_at = None;
                 self.reconnects = 0;
                 let stock = self.store.db().stock.clone();
                 self.run(Input::Start)?;
@@ -350,7 +350,7 @@ proptest! {
             now: 0,
             timers: Vec::new(),
             seq: 0,
-            timeouts: Vec::new(),
+            timeout_at: None,
             reconnects: 0,
             committed: Vec::new(),
             queue: VecDeque::new(),
@@ -371,9 +371,8 @@ proptest! {
                 h.ack(newest)?;
             } else if h.queue.is_empty() {
                 break;
-            } else if !h.timeouts.is_empty() {
-                let newest = h.timeouts.len() - 1;
-                h.timeout(newest)?;
+            } else if h.timeout_at.is_some() {
+                h.timeout()?;
             } else if h.reconnects > 0 {
                 h.reconnect()?;
             } else {

@@ -101,8 +101,8 @@ struct Harness {
     delay_next: bool,
     /// Produce requests on the wire: (request id, lsns in order, side-topic heartbeats).
     in_transit: Vec<(u64, Vec<u64>, Vec<Micros>)>,
-    /// Armed produce timeouts (request ids) of the current incarnation.
-    timeouts: Vec<u64>,
+    /// When the armed produce timeout fires (one at a time), in the current incarnation.
+    timeouts: Vec<Micros>,
     /// Armed `Reconnect` timers of the current incarnation.
     reconnects: usize,
     /// Lsns the broker has appended.
@@ -188,7 +188,10 @@ impl Harness {
         for (at, clock, timer) in fx.timers {
             prop_assert!(clock == Clock::Node && at >= self.now, "{timer:?} at {at} on {clock:?}");
             match timer {
-                Timer::ProduceTimeout { request_id } => self.timeouts.push(request_id),
+                Timer::ProduceTimeout => {
+                    prop_assert!(self.timeouts.is_empty(), "a second produce timeout while {:?} is pending", self.timeouts);
+                    self.timeouts.push(at);
+                }
                 Timer::Reconnect => self.reconnects += 1,
                 Timer::OffsetFlush => {}
                 Timer::Heartbeat => {
@@ -344,8 +347,9 @@ impl Harness {
 
     fn timeout(&mut self, pick: usize) -> Result<(), TestCaseError> {
         if !self.timeouts.is_empty() {
-            let request_id = self.timeouts.remove(pick % self.timeouts.len());
-            let fx = on(&mut self.relay, self.now, RELAY, |n, c| n.timer(c, Timer::ProduceTimeout { request_id }));
+            let at = self.timeouts.remove(pick % self.timeouts.len());
+            self.now = self.now.max(at);
+            let fx = on(&mut self.relay, self.now, RELAY, |n, c| n.timer(c, Timer::ProduceTimeout));
             self.absorb(fx)?;
         }
         Ok(())
