@@ -287,17 +287,18 @@ pub fn no_lost_update(keys: &PerKey, context: CheckContext) -> Verdict {
 /// (`central_apply` with a detail: `snapshot`, `batch`) are not events.
 pub fn idempotence(keys: &PerKey, context: CheckContext) -> Verdict {
     let mut verdict = Verdict::new(true);
+    let (mut committed, mut applied): (Vec<u64>, Vec<&Record>) = (Vec::new(), Vec::new());
     for KeyRows { commits, applies, .. } in keys.values() {
-        let mut committed: BTreeMap<u64, usize> = BTreeMap::new();
-        for commit in commits {
-            *committed.entry(commit.version.unwrap_or(0)).or_default() += 1;
-        }
-        let mut applied: BTreeMap<u64, Vec<&Record>> = BTreeMap::new();
-        for apply in applies.iter().filter(|a| a.detail.is_empty()) {
-            applied.entry(apply.version.unwrap_or(0)).or_default().push(apply);
-        }
-        for (version, rows) in applied {
-            let allowed = committed.get(&version).copied().unwrap_or(0).max(1);
+        committed.clear();
+        committed.extend(commits.iter().map(|c| c.version.unwrap_or(0)));
+        committed.sort_unstable();
+        // Event applies by version, each version's rows in time order.
+        applied.clear();
+        applied.extend(applies.iter().copied().filter(|a| a.detail.is_empty()));
+        applied.sort_by_key(|a| a.version.unwrap_or(0));
+        for rows in applied.chunk_by(|a, b| a.version == b.version) {
+            let version = rows[0].version.unwrap_or(0);
+            let allowed = (committed.partition_point(|&v| v <= version) - committed.partition_point(|&v| v < version)).max(1);
             if rows.len() > allowed {
                 let message = format!("version {version} applied {} times", rows.len());
                 let evidence = rows.iter().take(3).map(|r| line(r, context.layout)).collect();

@@ -27,18 +27,24 @@ pub fn to_csv(history: &[Record], layout: &Layout) -> Vec<u8> {
 pub fn write_csv(history: &[Record], layout: &Layout, out: &mut impl Write) -> std::io::Result<()> {
     let names: Vec<String> = (0..layout.count()).map(|id| layout.name(id)).collect();
     let engine = layout.name(system::history::ENGINE);
+    let mut digits = itoa::Buffer::new();
     let mut line = Vec::with_capacity(128);
     out.write_all(HEADER.join(",").as_bytes())?;
     out.write_all(b"\n")?;
     for r in history {
         line.clear();
-        write!(line, "{},{},{},", r.t_us, names.get(r.node as usize).unwrap_or(&engine), r.kind.as_str())?;
-        for value in [r.store.map(i64::from), r.sku.map(i64::from), r.qty, r.on_hand] {
-            cell(&mut line, value)?;
-        }
-        for value in [r.version, r.order] {
-            cell(&mut line, value)?;
-        }
+        line.extend_from_slice(digits.format(r.t_us).as_bytes());
+        line.push(b',');
+        line.extend_from_slice(names.get(r.node as usize).unwrap_or(&engine).as_bytes());
+        line.push(b',');
+        line.extend_from_slice(r.kind.as_str().as_bytes());
+        line.push(b',');
+        cell(&mut line, &mut digits, r.store);
+        cell(&mut line, &mut digits, r.sku);
+        cell(&mut line, &mut digits, r.qty);
+        cell(&mut line, &mut digits, r.on_hand);
+        cell(&mut line, &mut digits, r.version);
+        cell(&mut line, &mut digits, r.order);
         if r.detail.contains([',', '"', '\n', '\r']) {
             line.push(b'"');
             line.extend_from_slice(r.detail.replace('"', "\"\"").as_bytes());
@@ -53,12 +59,11 @@ pub fn write_csv(history: &[Record], layout: &Layout, out: &mut impl Write) -> s
 }
 
 /// An optional integer cell and its comma.
-fn cell(line: &mut Vec<u8>, value: Option<impl std::fmt::Display>) -> std::io::Result<()> {
+fn cell(line: &mut Vec<u8>, digits: &mut itoa::Buffer, value: Option<impl itoa::Integer>) {
     if let Some(value) = value {
-        write!(line, "{value}")?;
+        line.extend_from_slice(digits.format(value).as_bytes());
     }
     line.push(b',');
-    Ok(())
 }
 
 /// The digest of the history's `events.csv`, computed as it streams (the file is not kept).
@@ -106,13 +111,13 @@ pub fn from_csv(bytes: &[u8], layout: &Layout) -> Result<Vec<Record>, String> {
     for (index, row) in reader.records().enumerate() {
         let line = index + 2;
         let row = row.map_err(|e| format!("events.csv line {line}: {e}"))?;
-        records.push(record(&row, &nodes).map_err(|message| format!("events.csv line {line}: {message}"))?);
+        records.push(record(&row, &nodes, layout.stores).map_err(|message| format!("events.csv line {line}: {message}"))?);
     }
     Ok(records)
 }
 
 /// One data row of `events.csv` as a record.
-fn record(row: &csv::StringRecord, nodes: &BTreeMap<String, u32>) -> Result<Record, String> {
+fn record(row: &csv::StringRecord, nodes: &BTreeMap<String, u32>, stores: u32) -> Result<Record, String> {
     let cell = |column: usize| row.get(column).unwrap_or_default();
     let node = cell(1);
     let kind = cell(2);
@@ -120,14 +125,25 @@ fn record(row: &csv::StringRecord, nodes: &BTreeMap<String, u32>) -> Result<Reco
         t_us: number(cell(0), "t_us")?.ok_or("column t_us is empty")?,
         node: *nodes.get(node).ok_or_else(|| format!("column node: {node:?} is no node of this chain"))?,
         kind: Kind::parse(kind).ok_or_else(|| format!("column kind: {kind:?} is no kind of schema v1"))?,
-        store: number(cell(3), "store")?,
-        sku: number(cell(4), "sku")?,
+        store: below(number(cell(3), "store")?, stores, "store", "a store of this chain")?,
+        sku: below(number(cell(4), "sku")?, SKUS_MAX, "sku", "a SKU number a chain can have")?,
         qty: number(cell(5), "qty")?,
         on_hand: number(cell(6), "on_hand")?,
         version: number(cell(7), "version")?,
         order: number(cell(8), "order")?,
         detail: Cow::Owned(cell(9).to_string()),
     })
+}
+
+/// The most SKUs a store can have (the scenario loader's bound on `chain.skus_per_store`).
+const SKUS_MAX: u32 = 1_000_000;
+
+/// `value`, unless it is `limit` or above.
+fn below(value: Option<u32>, limit: u32, column: &str, what: &str) -> Result<Option<u32>, String> {
+    match value {
+        Some(v) if v >= limit => Err(format!("column {column}: {v} is not {what} (allowed: 0 to {})", limit.saturating_sub(1))),
+        _ => Ok(value),
+    }
 }
 
 /// An optional integer cell: empty is `None`.

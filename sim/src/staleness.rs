@@ -9,7 +9,7 @@
 //! was hidden although within it.
 
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use system::Micros;
 use system::history::{Kind, Record};
 
@@ -72,12 +72,23 @@ pub fn staleness_times(history: &[Record], stores: u32, bound_us: Micros, end_us
     struct StoreState {
         /// Unreflected commits as (commit time, sequence).
         waiting: BTreeSet<(Micros, usize)>,
-        /// Per SKU, unreflected commits as (version, commit time, sequence), in commit order.
-        per_sku: BTreeMap<u32, VecDeque<(u64, Micros, usize)>>,
-        /// Per SKU, the highest version central applied.
-        applied_max: BTreeMap<u32, u64>,
+        /// Per SKU (by index), unreflected commits as (version, commit time, sequence), in commit order.
+        per_sku: Vec<VecDeque<(u64, Micros, usize)>>,
+        /// Per SKU (by index), the highest version central applied.
+        applied_max: Vec<Option<u64>>,
         hidden: bool,
         since_us: Micros,
+    }
+    impl StoreState {
+        /// The index of `sku`'s entries, grown on first sight.
+        fn sku(&mut self, sku: u32) -> usize {
+            let index = sku as usize;
+            if index >= self.per_sku.len() {
+                self.per_sku.resize_with(index + 1, VecDeque::new);
+                self.applied_max.resize(index + 1, None);
+            }
+            index
+        }
     }
     let mut states: Vec<StoreState> = (0..stores).map(|_| StoreState::default()).collect();
     let mut times = StalenessTimes::default();
@@ -109,24 +120,24 @@ pub fn staleness_times(history: &[Record], stores: u32, bound_us: Micros, end_us
         match r.kind {
             kind if kind.is_commit() => {
                 account(state, r.t_us);
-                let sku = r.sku.unwrap_or(0);
+                let sku = state.sku(r.sku.unwrap_or(0));
                 let version = r.version.unwrap_or(0);
                 // Central may already hold it (a synchronous design applies at certification).
-                if state.applied_max.get(&sku).is_none_or(|&applied| applied < version) {
+                if state.applied_max[sku].is_none_or(|applied| applied < version) {
                     state.waiting.insert((r.t_us, seq));
-                    state.per_sku.entry(sku).or_default().push_back((version, r.t_us, seq));
+                    state.per_sku[sku].push_back((version, r.t_us, seq));
                 }
             }
             Kind::CentralApply => {
                 account(state, r.t_us);
                 let version = r.version.unwrap_or(0);
-                let applied = state.applied_max.entry(r.sku.unwrap_or(0)).or_insert(0);
-                *applied = (*applied).max(version);
-                if let Some(queue) = state.per_sku.get_mut(&r.sku.unwrap_or(0)) {
-                    while queue.front().is_some_and(|&(v, t, _)| v <= version && t <= r.t_us) {
-                        let (_, t, s) = queue.pop_front().expect("checked front");
-                        state.waiting.remove(&(t, s));
-                    }
+                let sku = state.sku(r.sku.unwrap_or(0));
+                let applied = &mut state.applied_max[sku];
+                *applied = Some(applied.map_or(version, |a| a.max(version)));
+                let queue = &mut state.per_sku[sku];
+                while queue.front().is_some_and(|&(v, t, _)| v <= version && t <= r.t_us) {
+                    let (_, t, s) = queue.pop_front().expect("checked front");
+                    state.waiting.remove(&(t, s));
                 }
             }
             Kind::Stale | Kind::Fresh => {

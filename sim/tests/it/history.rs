@@ -92,13 +92,15 @@ fn events_csv_quotes_its_cells_as_the_csv_crate_does() {
 fn a_malformed_events_csv_is_refused_with_its_line() {
     // Goal: a broken file is an error naming the line, never a panic or a
     // silent default. Method: an unknown node, an unknown kind, a bad integer,
-    // and a foreign header.
+    // a store the chain does not have, a SKU beyond any chain, and a foreign header.
     let layout = layout(&small());
     let header = "t_us,node,kind,store,sku,qty,on_hand,version,order,detail\n";
     let cases = [
         ("5,store-9,sale,9,1,-1,3,1,,\n", "line 2: column node"),
         ("5,store-0,sold,0,1,-1,3,1,,\n", "line 2: column kind"),
         ("5,store-0,sale,0,1,-1,3,x,,\n", "line 2: column version"),
+        ("5,central,read,7,1,,3,1,,fresh\n", "line 2: column store: 7 is not a store of this chain (allowed: 0 to 2)"),
+        ("5,store-0,sale,0,4000000000,-1,3,1,,\n", "line 2: column sku: 4000000000 is not a SKU number"),
     ];
     for (row, expected) in cases {
         let error = from_csv(format!("{header}{row}").as_bytes(), &layout).expect_err(row);
