@@ -24,8 +24,10 @@ pub struct NetworkModel {
     layout: Layout,
     /// The latency of each link class: store-local, WAN, central LAN.
     samplers: [Sampler; 3],
-    /// Per sender, its links by receiver (a node talks to few peers).
-    links: Vec<Vec<(NodeId, Link)>>,
+    /// Per sender, its receivers in first-use order (scanned: a compact list,
+    /// since the broker talks to every relay), and the links in the same order.
+    peers: Vec<Vec<NodeId>>,
+    links: Vec<Vec<Link>>,
     /// Messages sent so far.
     pub messages: u64,
     /// Their estimated bytes (`Msg::wire_bytes`).
@@ -35,7 +37,8 @@ pub struct NetworkModel {
 impl NetworkModel {
     pub fn new(seed: u64, layout: Layout, config: Network) -> Self {
         let samplers = [config.store_local.sampler(), config.wan.sampler(), config.central_lan.sampler()];
-        NetworkModel { seed, layout, samplers, links: vec![Vec::new(); layout.count() as usize], messages: 0, bytes: 0 }
+        let count = layout.count() as usize;
+        NetworkModel { seed, layout, samplers, peers: vec![Vec::new(); count], links: vec![Vec::new(); count], messages: 0, bytes: 0 }
     }
 
     fn sampler(&self, class: LinkClass) -> Sampler {
@@ -54,16 +57,17 @@ impl NetworkModel {
         self.messages += 1;
         let sampler = self.sampler(self.layout.link_class(from, to));
         let (seed, layout) = (self.seed, self.layout);
-        let links = &mut self.links[from as usize];
-        let at = match links.iter().position(|(peer, _)| *peer == to) {
+        let (peers, links) = (&mut self.peers[from as usize], &mut self.links[from as usize]);
+        let at = match peers.iter().position(|&peer| peer == to) {
             Some(at) => at,
             None => {
                 let rng = stream(seed, &format!("network/{}->{}", layout.name(from), layout.name(to)));
-                links.push((to, Link { rng, last_delivery_us: 0 }));
+                peers.push(to);
+                links.push(Link { rng, last_delivery_us: 0 });
                 links.len() - 1
             }
         };
-        let link = &mut links[at].1;
+        let link = &mut links[at];
         let latency = (sampler.sample_us(&mut link.rng) as f64 * factor) as Micros;
         match reorder_jitter_us {
             None => {
@@ -82,6 +86,6 @@ impl NetworkModel {
 
     /// Nodes that have sent to `node` (they hold a connection to it), in id order.
     pub fn peers_sending_to(&self, node: NodeId) -> Vec<NodeId> {
-        (0..self.links.len() as NodeId).filter(|&from| from != node && self.links[from as usize].iter().any(|(to, _)| *to == node)).collect()
+        (0..self.peers.len() as NodeId).filter(|&from| from != node && self.peers[from as usize].contains(&node)).collect()
     }
 }

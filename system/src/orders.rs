@@ -19,7 +19,7 @@ use crate::message::{Msg, NodeId, OrderOutcome, OrderReply};
 use crate::node::{Ctx, Timer};
 use crate::{Micros, US_PER_MS, US_PER_S};
 use scenarios::{Design, LateAccept, Online, Purchase, StoreChoice};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Parameters of the order desk, from the scenario.
 #[derive(Debug, Clone)]
@@ -110,6 +110,8 @@ pub struct OrderDesk {
     // durable
     orders: BTreeMap<u64, Order>,
     reservations: BTreeMap<(u64, u32), Reservation>,
+    /// The reservations not ended yet (the retry timer visits only these; ended ones are kept for their end).
+    open_reservations: BTreeSet<(u64, u32)>,
     /// Units of open reservations per (store, sku) that has any (orders are sparse).
     reserved: BTreeMap<(u32, u32), i64>,
     /// Late accepts whose release the store has not confirmed: (order, store) -> sku.
@@ -124,6 +126,7 @@ impl OrderDesk {
             config,
             orders: BTreeMap::new(),
             reservations: BTreeMap::new(),
+            open_reservations: BTreeSet::new(),
             reserved: BTreeMap::new(),
             releasing: BTreeMap::new(),
             retry_armed: false,
@@ -141,7 +144,7 @@ impl OrderDesk {
 
     /// Reservations not ended, plus releases not yet confirmed (work still in flight).
     pub fn open(&self) -> u64 {
-        self.reservations.values().filter(|r| !matches!(r.state, State::Ended(_))).count() as u64 + self.releasing.len() as u64
+        self.open_reservations.len() as u64 + self.releasing.len() as u64
     }
 
     /// Units central may still promise from (store, sku): shown on_hand, less
@@ -281,6 +284,9 @@ impl OrderDesk {
         };
         let mut reservation = Reservation { sku: order.sku, units: order.units, state, sent_at_us: ctx.now_us, expires_at_us };
         command(&self.config.store_nodes, ctx, (order_id, store), &mut reservation);
+        if !matches!(reservation.state, State::Ended(_)) {
+            self.open_reservations.insert((order_id, store));
+        }
         self.reservations.insert((order_id, store), reservation);
         self.arm_retry(ctx);
     }
@@ -291,6 +297,7 @@ impl OrderDesk {
         let Some(reservation) = self.reservations.get_mut(&key) else { return };
         let (sku, units, open) = (reservation.sku, reservation.units, !matches!(reservation.state, State::Ended(_)));
         reservation.state = State::Ended(kind);
+        self.open_reservations.remove(&key);
         if open {
             self.add_reserved(key.1, sku, -units);
         }
@@ -374,18 +381,18 @@ impl OrderDesk {
     pub fn retry(&mut self, ctx: &mut Ctx) {
         self.retry_armed = false;
         let (now, ttl) = (ctx.now_us, self.config.reservation_ttl_us);
-        let mut open = !self.releasing.is_empty();
-        for (&key, r) in &mut self.reservations {
+        for &key in &self.open_reservations {
+            let Some(r) = self.reservations.get_mut(&key) else { continue };
             let due = match r.state {
                 State::Pending => true,
                 State::Confirmed => now >= r.sent_at_us + ttl,
                 State::Ended(_) => false,
             };
-            open |= !matches!(r.state, State::Ended(_));
             if due {
                 command(&self.config.store_nodes, ctx, key, r);
             }
         }
+        let open = self.open() > 0;
         for (&(order, store), &sku) in &self.releasing {
             ctx.send(self.config.store_nodes[store as usize], Msg::ReleaseHold { order, sku });
         }
@@ -396,8 +403,8 @@ impl OrderDesk {
 
     /// Sends `store` the command of each of its open reservations again (its DB was restored).
     pub fn reassert(&mut self, ctx: &mut Ctx, store: u32) {
-        for (&key, r) in self.reservations.iter_mut().filter(|((_, s), _)| *s == store) {
-            if matches!(r.state, State::Pending | State::Confirmed) {
+        for &key in self.open_reservations.iter().filter(|(_, s)| *s == store) {
+            if let Some(r) = self.reservations.get_mut(&key) {
                 command(&self.config.store_nodes, ctx, key, r);
             }
         }
@@ -413,8 +420,8 @@ impl OrderDesk {
 
     /// After a restart: the TTL and retry timers again.
     pub fn start(&mut self, ctx: &mut Ctx) {
-        for (&(order, store), r) in &self.reservations {
-            if r.state == State::Pending {
+        for &(order, store) in &self.open_reservations {
+            if let Some(r) = self.reservations.get(&(order, store)).filter(|r| r.state == State::Pending) {
                 ctx.set_timer_at(r.expires_at_us, Timer::ReservationExpiry { order, store });
             }
         }
