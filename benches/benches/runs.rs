@@ -1,9 +1,13 @@
 //! Criterion benchmarks: the baseline run end to end on the `des` engine
 //! (engine events per second), the floor (a bare event loop of as many
-//! events), and hot paths: the event queue, the checkers over a run's history.
+//! events), and hot paths: the event queue, broker append and fetch, central
+//! apply, the history's CSV and digest, the checkers over a run's history.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
+use system::message::{BrokerRecord, Key, Msg, NodeId, Payload, StockEvent};
+use system::node::{Ctx, Effects, Input, Node};
+use system::world::AnyNode;
 
 fn baseline() -> scenarios::Scenario {
     let path = scenarios::catalogue::path_of("baseline").expect("the baseline scenario ships with the crate");
@@ -55,8 +59,101 @@ fn hot_paths(c: &mut Criterion) {
         })
     });
     group.bench_function("events_csv", |b| b.iter(|| sim::history::to_csv(black_box(&history), &layout).len()));
+    group.bench_function("events_csv_digest", |b| b.iter(|| sim::history::digest_of(black_box(&history), &layout)));
     group.finish();
 }
 
-criterion_group!(benches, whole_runs, hot_paths);
+/// A stock event of store 0 as the relay publishes it.
+fn event(sku: u32, version: u64) -> Payload {
+    Payload::Stock(StockEvent { store: 0, sku, delta: -1, on_hand: 10, version, id: (0, 0, sku, version as u32), committed_at_us: 0 })
+}
+
+/// Hands `node` one message from `from` at `now_us` and returns how many messages it sent.
+fn deliver(node: &mut AnyNode, effects: &mut Effects, now_us: u64, from: NodeId, msg: Msg) -> usize {
+    effects.clear();
+    node.handle(&mut Ctx::new(now_us, 0, effects), Input::Message { from, msg });
+    effects.sends.len()
+}
+
+/// The baseline chain's broker and central, driven directly: what one record
+/// costs to append, to fetch, and to apply (the node logic alone, no engine).
+fn node_paths(c: &mut Criterion) {
+    const RECORDS: u64 = 1_000;
+    let world = system::world::World::new(&baseline(), 1);
+    let layout = world.layout;
+    let (relay, consumer) = (layout.relay(0), layout.consumer(0));
+    let mut group = c.benchmark_group("nodes");
+    group.throughput(Throughput::Elements(RECORDS));
+    let broker = world.nodes[layout.broker() as usize].clone();
+    group.bench_function("broker/append_one_record_per_request", |b| {
+        b.iter(|| {
+            let (mut node, mut effects) = (broker.clone(), Effects::default());
+            (0..RECORDS)
+                .map(|i| {
+                    deliver(
+                        &mut node,
+                        &mut effects,
+                        i,
+                        relay,
+                        Msg::Produce { request_id: i, records: vec![(0, BrokerRecord { key: Key::Store(0), payload: event(i as u32, i) })] },
+                    )
+                })
+                .sum::<usize>()
+        })
+    });
+    // A broker holding the records, with one member that owns every partition.
+    let (mut filled, mut effects) = (broker.clone(), Effects::default());
+    for i in 0..RECORDS {
+        deliver(
+            &mut filled,
+            &mut effects,
+            i,
+            relay,
+            Msg::Produce { request_id: i, records: vec![(0, BrokerRecord { key: Key::Store(0), payload: event(i as u32, i) })] },
+        );
+    }
+    deliver(&mut filled, &mut effects, RECORDS, consumer, Msg::JoinGroup);
+    let Some(Msg::Assignment { generation, partitions }) = effects.sends.iter().map(|(_, m)| m.clone()).find(|m| matches!(m, Msg::Assignment { .. }))
+    else {
+        panic!("a lone member is assigned every partition")
+    };
+    group.bench_function("broker/fetch_ten_records_per_request", |b| {
+        b.iter(|| {
+            let (mut node, mut effects) = (filled.clone(), Effects::default());
+            let mut positions = partitions.clone();
+            for request_id in 0..RECORDS / 10 {
+                deliver(
+                    &mut node,
+                    &mut effects,
+                    RECORDS,
+                    consumer,
+                    Msg::Fetch { request_id, generation, positions: positions.clone(), max_records: 10 },
+                );
+                for (_, msg) in &effects.sends {
+                    if let Msg::Fetched { records, .. } = msg {
+                        for &(partition, offset, _) in records {
+                            positions.iter_mut().filter(|(p, _)| *p == partition).for_each(|(_, at)| *at = offset + 1);
+                        }
+                    }
+                }
+            }
+            positions
+        })
+    });
+    let central = world.nodes[layout.central() as usize].clone();
+    group.bench_function("central/apply_ten_events_per_batch", |b| {
+        b.iter(|| {
+            let (mut node, mut effects) = (central.clone(), Effects::default());
+            (0..RECORDS / 10)
+                .map(|batch| {
+                    let events = (0..10).map(|i| event((batch * 10 + i) as u32 % 50, batch + 1)).collect();
+                    deliver(&mut node, &mut effects, batch, consumer, Msg::Apply { request_id: batch, events })
+                })
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, whole_runs, hot_paths, node_paths);
 criterion_main!(benches);

@@ -84,10 +84,10 @@ pub struct KeyRows<'k> {
 #[derive(Debug, Clone, Copy)]
 struct Span {
     key: (u32, u32),
-    start: usize,
-    applies: usize,
-    reads: usize,
-    end: usize,
+    start: u32,
+    applies: u32,
+    reads: u32,
+    end: u32,
 }
 
 /// Every (store, sku) with its rows, in key order: one vector of row
@@ -113,9 +113,9 @@ impl<'a> PerKey<'a> {
     /// The rows of one span.
     fn rows_of(&self, span: &Span) -> KeyRows<'_> {
         KeyRows {
-            commits: &self.rows[span.start..span.applies],
-            applies: &self.rows[span.applies..span.reads],
-            reads: &self.rows[span.reads..span.end],
+            commits: &self.rows[span.start as usize..span.applies as usize],
+            applies: &self.rows[span.applies as usize..span.reads as usize],
+            reads: &self.rows[span.reads as usize..span.end as usize],
         }
     }
 
@@ -138,12 +138,15 @@ impl<'a> PerKey<'a> {
 
 /// Groups the commits, applies and reads of `history` by (store, sku), each in time order.
 pub fn per_key(history: &[Record]) -> PerKey<'_> {
-    // (store, sku, class, position): sorting it groups by key and keeps time order within a class.
-    let mut order: Vec<(u32, u32, u8, usize)> = history.iter().enumerate().filter_map(|(i, r)| Some((r.store?, r.sku?, class(r.kind)?, i))).collect();
+    // (store, sku, class, position): sorting it groups by key and keeps time
+    // order within a class. Positions are u32 (16-byte entries): a history of
+    // four billion rows would not fit in memory anyway.
+    assert!(history.len() < u32::MAX as usize, "a history of more than 2^32 rows");
+    let mut order: Vec<(u32, u32, u8, u32)> = history.iter().zip(0..).filter_map(|(r, i)| Some((r.store?, r.sku?, class(r.kind)?, i))).collect();
     order.sort_unstable();
-    let rows = order.iter().map(|&(.., i)| &history[i]).collect();
+    let rows = order.iter().map(|&(.., i)| &history[i as usize]).collect();
     let mut spans: Vec<Span> = Vec::new();
-    for (i, &(store, sku, class, _)) in order.iter().enumerate() {
+    for (i, &(store, sku, class, _)) in (0..).zip(&order) {
         if spans.last().is_none_or(|s| s.key != (store, sku)) {
             spans.push(Span { key: (store, sku), start: i, applies: i, reads: i, end: i });
         }
