@@ -53,7 +53,7 @@ pub struct Broker {
     members: BTreeMap<NodeId, Micros>,
     generation: u32,
     assignment: BTreeMap<NodeId, Vec<u32>>,
-    /// Parked fetches in arrival order (so their deadlines ascend).
+    /// Parked fetches in arrival order.
     parked: Vec<ParkedFetch>,
     /// When the one pending `FetchDeadline` timer fires, if one is: a timer
     /// per fetch would mostly fire after its fetch was answered.
@@ -145,12 +145,13 @@ impl Broker {
         ctx.send(fetch.consumer, Msg::Fetched { request_id: fetch.request_id, generation: fetch.generation, records });
     }
 
-    /// Arms the deadline timer for the oldest parked fetch, unless one is pending
-    /// (it fires no later: deadlines ascend with arrival).
+    /// Arms the deadline timer for the earliest parked deadline, unless a
+    /// timer that fires no later is pending.
     fn arm_deadline(&mut self, ctx: &mut Ctx) {
-        if let (None, Some(oldest)) = (self.deadline_timer_us, self.parked.first()) {
-            self.deadline_timer_us = Some(oldest.deadline_us);
-            ctx.set_timer_at(oldest.deadline_us, Timer::FetchDeadline);
+        let Some(earliest) = self.parked.iter().map(|f| f.deadline_us).min() else { return };
+        if self.deadline_timer_us.is_none_or(|pending| pending > earliest) {
+            self.deadline_timer_us = Some(earliest);
+            ctx.set_timer_at(earliest, Timer::FetchDeadline);
         }
     }
 
@@ -247,8 +248,9 @@ impl Node for Broker {
             }
             Timer::FetchDeadline => {
                 self.deadline_timer_us = None;
-                let due = self.parked.partition_point(|f| f.deadline_us <= ctx.now_us);
-                for fetch in self.parked.drain(..due).collect::<Vec<_>>() {
+                let (due, waiting) = std::mem::take(&mut self.parked).into_iter().partition(|f| f.deadline_us <= ctx.now_us);
+                self.parked = waiting;
+                for fetch in due {
                     self.answer(ctx, &fetch, Vec::new());
                 }
                 self.arm_deadline(ctx);

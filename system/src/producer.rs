@@ -107,10 +107,11 @@ impl Producer {
         self.arm_timeout(ctx);
     }
 
-    /// Arms the timeout timer for the request in flight, unless one is pending
-    /// (it fires no later: deadlines ascend with sending).
+    /// Arms the timeout timer for the request in flight, unless a timer that
+    /// fires no later is pending (a node's clock can be set back).
     fn arm_timeout(&mut self, ctx: &mut Ctx) {
-        if let (None, Some(in_flight)) = (self.timeout_timer_us, self.in_flight) {
+        let Some(in_flight) = self.in_flight else { return };
+        if self.timeout_timer_us.is_none_or(|pending| pending > in_flight.deadline_us) {
             self.timeout_timer_us = Some(in_flight.deadline_us);
             ctx.set_timer_at(in_flight.deadline_us, Timer::ProduceTimeout);
         }

@@ -349,3 +349,24 @@ fn one_deadline_timer_answers_each_parked_fetch_at_its_own_deadline() {
     let fx = on(&mut b, 1_700_000, BROKER, |n, c| n.timer(c, Timer::FetchDeadline));
     assert!(fx.sends.is_empty() && fx.timers.is_empty(), "nothing parked: no answer, no timer");
 }
+
+#[test]
+fn a_clock_set_back_arms_the_earlier_fetch_deadline() {
+    // Goal: with one pending timer, a fetch whose deadline comes before the
+    // pending one (the broker's clock was set back) still gets its own. Method:
+    // park at 2 s, then at 1 s by the broker's clock; the second arms 1.5 s and
+    // answers only itself there.
+    let mut b = broker(2);
+    let (a, z) = (FIRST_MEMBER, FIRST_MEMBER + 1);
+    on(&mut b, 0, BROKER, |n, c| n.message(c, a, Msg::JoinGroup));
+    let fx = on(&mut b, 0, BROKER, |n, c| n.message(c, z, Msg::JoinGroup));
+    let generation = fx.sends.iter().find_map(|(_, m)| if let Msg::Assignment { generation, .. } = m { Some(*generation) } else { None }).unwrap();
+    let fetch = |request_id: u64, partition: u32| Msg::Fetch { request_id, generation, positions: vec![(partition, 0)], max_records: 10 };
+    let fx = on(&mut b, 2_000_000, BROKER, |n, c| n.message(c, a, fetch(1, 0)));
+    assert_eq!(fx.timers, vec![(2_500_000, Clock::Node, Timer::FetchDeadline)]);
+    let fx = on(&mut b, 1_000_000, BROKER, |n, c| n.message(c, z, fetch(2, 1)));
+    assert_eq!(fx.timers, vec![(1_500_000, Clock::Node, Timer::FetchDeadline)], "an earlier deadline gets its own timer");
+    let fx = on(&mut b, 1_500_000, BROKER, |n, c| n.timer(c, Timer::FetchDeadline));
+    assert_eq!(fx.sends, vec![(z, Msg::Fetched { request_id: 2, generation, records: Vec::new() })]);
+    assert_eq!(fx.timers, vec![(2_500_000, Clock::Node, Timer::FetchDeadline)]);
+}
