@@ -19,12 +19,29 @@ pub struct RunArtefacts {
     pub timeseries: Option<Vec<Reading>>,
 }
 
+impl RunArtefacts {
+    /// The artefacts of a run still in memory: what [`read`] gives from the
+    /// folder the run wrote, without reading `events.csv` back.
+    pub fn of_run(scenario: &Scenario, summary: Summary, run: sim::Run) -> Result<Self, String> {
+        let text = String::from_utf8_lossy(&sim::timeseries::to_csv(&run.outcome.samples)).into_owned();
+        let timeseries = Some(timeseries::parse(&text).map_err(|e| format!("timeseries: {e}"))?);
+        Ok(RunArtefacts { summary, scenario: scenario.clone(), history: run.outcome.history, timeseries })
+    }
+}
+
 /// Reads the artefacts of the run in `dir`.
 pub fn read(dir: &Path) -> Result<RunArtefacts, String> {
     let summary = crate::read_summary(dir)?;
     let scenario = read_scenario(dir)?;
     let layout = sim::history::layout(&scenario);
-    let events = read_bytes(&dir.join("events.csv"))?;
+    let events_path = dir.join("events.csv");
+    if !events_path.exists() {
+        return Err(format!(
+            "{}: missing: the run was made with --no-events (its digest is in summary.json); run it again without that flag to render its report",
+            events_path.display()
+        ));
+    }
+    let events = read_bytes(&events_path)?;
     let history = sim::history::from_csv(&events, &layout).map_err(|e| format!("{}: {e}", dir.display()))?;
     let timeseries_path = dir.join("timeseries.csv");
     let timeseries = if timeseries_path.exists() {

@@ -18,7 +18,11 @@ pub const FILES: [&str; 6] = ["latency.hgrm", "latency.hlog", "staleness.hgrm", 
 
 /// Reads the artefacts in `dir` and writes every report file beside them.
 pub fn render_run(dir: &Path) -> Result<(), String> {
-    let run = artefacts::read(dir)?;
+    render(dir, &artefacts::read(dir)?)
+}
+
+/// Writes every report file of `run` into `dir` (the same bytes as [`render_run`] on the folder the run wrote).
+pub fn render(dir: &Path, run: &RunArtefacts) -> Result<(), String> {
     let figures = figures::of(&run.history);
     let propagation = hgrm::histogram(&figures.propagation_us)?;
     let staleness = hgrm::histogram(&figures.fresh_staleness_us())?;
@@ -36,9 +40,9 @@ pub fn render_run(dir: &Path) -> Result<(), String> {
         let what = format!("shelfcheck {identity}: time to confirm an online order, placed to confirmed");
         write(dir, "confirm.hlog", &hgrm::interval_log(&confirm, &what, duration_s)?)?;
     }
-    let verdict = verdict_of(&run, &figures);
+    let verdict = verdict_of(run, &figures);
     write(dir, "summary.md", markdown::summary_md(&run.summary, &verdict).as_bytes())?;
-    let charts = charts_of(&run, &figures, &propagation, &staleness);
+    let charts = charts_of(run, &figures, &propagation, &staleness);
     let page = Page { summary: &run.summary, question: &run.scenario.question, verdict: &verdict, charts: &charts };
     write(dir, "report.html", html::report(&page).as_bytes())
 }

@@ -1,5 +1,6 @@
 //! Writing a run's folder: `results/<scenario>/<design>/seed-<N>/` with
-//! `scenario.toml` (fully resolved), `summary.json`, `events.csv` and `timeseries.csv`.
+//! `scenario.toml` (fully resolved), `summary.json`, `events.csv` (unless the
+//! caller turns it off) and `timeseries.csv`.
 //!
 //! Each file is written whole: to a temporary file beside it, then renamed.
 //! The folder is always inside the chosen results root.
@@ -41,12 +42,18 @@ pub fn write_whole_with(path: &Path, write: impl FnOnce(&mut BufWriter<File>) ->
     std::fs::rename(&temporary, path)
 }
 
-/// Writes the run's artefacts into `dir` (created if needed).
-pub fn write_run(dir: &Path, scenario: &Scenario, summary: &Summary, run: &Run) -> std::io::Result<()> {
+/// Writes the run's artefacts into `dir` (created if needed); `events.csv` only with `events`.
+pub fn write_run(dir: &Path, scenario: &Scenario, summary: &Summary, run: &Run, events: bool) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let resolved = toml::to_string(scenario).map_err(std::io::Error::other)?;
     write_whole(&dir.join("scenario.toml"), resolved.as_bytes())?;
-    write_whole_with(&dir.join("events.csv"), |file| crate::history::write_csv(&run.outcome.history, &run.outcome.world.layout, file))?;
+    let events_path = dir.join("events.csv");
+    if events {
+        write_whole_with(&events_path, |file| crate::history::write_csv(&run.outcome.history, &run.outcome.world.layout, file))?;
+    } else if events_path.exists() {
+        // An older run's file would not match this run's digest.
+        std::fs::remove_file(&events_path)?;
+    }
     write_whole(&dir.join("timeseries.csv"), &crate::timeseries::to_csv(&run.outcome.samples))?;
     let json = serde_json::to_vec_pretty(summary).map_err(std::io::Error::other)?;
     write_whole(&dir.join("summary.json"), &json)

@@ -175,6 +175,7 @@ pub fn run(args: Args) -> u8 {
             overrides,
             out: None,
             engine: sim::EngineKind::Des,
+            no_events: false,
         };
         let results = run_seeds(&pool, &scenario, &template, &seeds, true);
         per_design.push((label, scenario, results));

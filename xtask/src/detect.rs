@@ -90,6 +90,7 @@ pub fn run(args: Args) -> u8 {
                 overrides: Vec::new(),
                 out: None,
                 engine: sim::EngineKind::Des,
+                no_events: false,
             };
             Ok(run_seeds(&pool, &scenario, &template, &seeds, false))
         };

@@ -30,6 +30,12 @@ pub struct Args {
     /// reordering or clock drift). A turmoil run's design folder ends in `-turmoil`.
     #[arg(long, default_value = "des", value_parser = parse_engine)]
     pub engine: sim::EngineKind,
+    /// Do not write `events.csv` (a regional day's is about 115 MB). The
+    /// checkers still see the whole history, the report is rendered from the
+    /// run in memory, and `summary.json` keeps the history's digest; `cargo
+    /// xtask report` cannot render such a folder again.
+    #[arg(long)]
+    pub no_events: bool,
 }
 
 pub fn parse_engine(text: &str) -> Result<sim::EngineKind, String> {
@@ -124,14 +130,18 @@ pub fn run(args: Args) -> u8 {
             }
         }
     }
-    if let Err(error) = sim::artefacts::write_run(&dir, &scenario, &summary, &run) {
+    if let Err(error) = sim::artefacts::write_run(&dir, &scenario, &summary, &run, !args.no_events) {
         eprintln!("error: cannot write {}: {error}", dir.display());
         return exit::BAD_INPUT as u8;
     }
-    if let Err(message) = reports::render_run(&dir) {
+    let exit_code = summary.exit_code as u8;
+    // The report from the run in memory: the same bytes as from the folder, without reading events.csv back.
+    if let Err(message) =
+        reports::artefacts::RunArtefacts::of_run(&scenario, summary, run).and_then(|artefacts| reports::render::render(&dir, &artefacts))
+    {
         eprintln!("error: report: {message}");
         return exit::BAD_INPUT as u8;
     }
     println!("replay: {replay}");
-    summary.exit_code as u8
+    exit_code
 }

@@ -175,6 +175,7 @@ pub fn run(args: Args) -> u8 {
         overrides: args.overrides.clone(),
         out: None,
         engine: args.engine,
+        no_events: false,
     };
     let results = run_seeds(&pool, &scenario, &template, &seeds, false);
     let wall_s = started.elapsed().as_secs_f64();
@@ -352,7 +353,7 @@ fn write(
         if let Some(run) = &result.run {
             let seed_dir = sim::artefacts::run_dir(root, &scenario.name, design_folder, result.row.seed).map_err(std::io::Error::other)?;
             let run_summary = run.summary(scenario, result.row.seed, 0.0, result.row.replay.clone());
-            sim::artefacts::write_run(&seed_dir, scenario, &run_summary, run)?;
+            sim::artefacts::write_run(&seed_dir, scenario, &run_summary, run, true)?;
         }
     }
     Ok(())

@@ -46,7 +46,7 @@ fn write_artefacts(dir: &Path) -> sim::summary::Summary {
     let scenario = small();
     let run = sim::simulate(&scenario, 3);
     let summary = run.summary(&scenario, 3, 0.5, "cargo xtask scenario reports_small.toml --seed 3".into());
-    sim::artefacts::write_run(dir, &scenario, &summary, &run).expect("artefacts written");
+    sim::artefacts::write_run(dir, &scenario, &summary, &run, true).expect("artefacts written");
     summary
 }
 
@@ -110,6 +110,28 @@ fn rendering_again_gives_byte_identical_files_wherever_the_folder_is() {
     }
     reports::render_run(&copy).expect("rendered in the copy");
     assert_eq!(files(&copy), first);
+}
+
+#[test]
+fn a_report_from_the_run_in_memory_has_the_bytes_of_one_from_its_folder() {
+    // Goal: `cargo xtask scenario` renders from the run in memory (and so
+    // can skip events.csv with --no-events) without changing a byte. Method:
+    // one run written with events.csv and rendered from its folder, the same
+    // run written without it and rendered from memory; every file compared.
+    // Rendering the second folder from disk is a message naming --no-events.
+    let scenario = small();
+    let run = sim::simulate(&scenario, 3);
+    let summary = run.summary(&scenario, 3, 0.5, "cargo xtask scenario reports_small.toml --seed 3".into());
+    let (from_disk, from_memory) = (temp_dir("from-disk"), temp_dir("from-memory"));
+    sim::artefacts::write_run(&from_disk, &scenario, &summary, &run, true).expect("artefacts written");
+    reports::render_run(&from_disk).expect("rendered from the folder");
+    sim::artefacts::write_run(&from_memory, &scenario, &summary, &run, false).expect("artefacts written");
+    let artefacts = reports::artefacts::RunArtefacts::of_run(&scenario, summary, run).expect("artefacts in memory");
+    reports::render::render(&from_memory, &artefacts).expect("rendered from memory");
+    assert!(!from_memory.join("events.csv").exists());
+    assert_eq!(files(&from_memory), files(&from_disk));
+    let error = reports::render_run(&from_memory).expect_err("no events.csv");
+    assert!(error.contains("events.csv") && error.contains("--no-events"), "{error}");
 }
 
 #[test]
