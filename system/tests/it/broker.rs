@@ -322,6 +322,20 @@ proptest! {
     }
 }
 
+/// A broker of 2 partitions with two members, each owning one: the broker and the generation.
+fn two_members() -> (Broker, u32) {
+    let mut b = broker(2);
+    on(&mut b, 0, BROKER, |n, c| n.message(c, FIRST_MEMBER, Msg::JoinGroup));
+    let fx = on(&mut b, 0, BROKER, |n, c| n.message(c, FIRST_MEMBER + 1, Msg::JoinGroup));
+    let generation = fx.sends.iter().find_map(|(_, m)| if let Msg::Assignment { generation, .. } = m { Some(*generation) } else { None });
+    (b, generation.expect("an assignment"))
+}
+
+/// A fetch of up to 10 records of `partition` from offset 0.
+fn fetch_from_start(request_id: u64, generation: u32, partition: u32) -> Msg {
+    Msg::Fetch { request_id, generation, positions: vec![(partition, 0)], max_records: 10 }
+}
+
 #[test]
 fn one_deadline_timer_answers_each_parked_fetch_at_its_own_deadline() {
     // Goal: the broker keeps one FetchDeadline timer, not one per fetch, and
@@ -329,13 +343,9 @@ fn one_deadline_timer_answers_each_parked_fetch_at_its_own_deadline() {
     // arrived. Method: two members park fetches 200 ms apart; the first
     // deadline answers only the first and re-arms for the second; a fetch
     // answered by a record before its deadline arms nothing more.
-    let mut b = broker(2);
-    on(&mut b, 0, BROKER, |n, c| n.start(c));
+    let (mut b, generation) = two_members();
     let (a, z) = (FIRST_MEMBER, FIRST_MEMBER + 1);
-    on(&mut b, 0, BROKER, |n, c| n.message(c, a, Msg::JoinGroup));
-    let fx = on(&mut b, 0, BROKER, |n, c| n.message(c, z, Msg::JoinGroup));
-    let generation = fx.sends.iter().find_map(|(_, m)| if let Msg::Assignment { generation, .. } = m { Some(*generation) } else { None }).unwrap();
-    let fetch = |request_id: u64, partition: u32| Msg::Fetch { request_id, generation, positions: vec![(partition, 0)], max_records: 10 };
+    let fetch = |request_id: u64, partition: u32| fetch_from_start(request_id, generation, partition);
     let fx = on(&mut b, 1_000_000, BROKER, |n, c| n.message(c, a, fetch(1, 0)));
     assert_eq!(fx.timers, vec![(1_500_000, Clock::Node, Timer::FetchDeadline)], "the first parked fetch arms the timer");
     let fx = on(&mut b, 1_200_000, BROKER, |n, c| n.message(c, z, fetch(2, 1)));
@@ -356,12 +366,9 @@ fn a_clock_set_back_arms_the_earlier_fetch_deadline() {
     // pending one (the broker's clock was set back) still gets its own. Method:
     // park at 2 s, then at 1 s by the broker's clock; the second arms 1.5 s and
     // answers only itself there.
-    let mut b = broker(2);
+    let (mut b, generation) = two_members();
     let (a, z) = (FIRST_MEMBER, FIRST_MEMBER + 1);
-    on(&mut b, 0, BROKER, |n, c| n.message(c, a, Msg::JoinGroup));
-    let fx = on(&mut b, 0, BROKER, |n, c| n.message(c, z, Msg::JoinGroup));
-    let generation = fx.sends.iter().find_map(|(_, m)| if let Msg::Assignment { generation, .. } = m { Some(*generation) } else { None }).unwrap();
-    let fetch = |request_id: u64, partition: u32| Msg::Fetch { request_id, generation, positions: vec![(partition, 0)], max_records: 10 };
+    let fetch = |request_id: u64, partition: u32| fetch_from_start(request_id, generation, partition);
     let fx = on(&mut b, 2_000_000, BROKER, |n, c| n.message(c, a, fetch(1, 0)));
     assert_eq!(fx.timers, vec![(2_500_000, Clock::Node, Timer::FetchDeadline)]);
     let fx = on(&mut b, 1_000_000, BROKER, |n, c| n.message(c, z, fetch(2, 1)));
