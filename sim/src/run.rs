@@ -64,14 +64,19 @@ pub fn simulate(scenario: &Scenario, seed: u64) -> Run {
 
 /// Runs `scenario` with `seed` on `engine` and checks it; an error says why the engine cannot run it.
 pub fn simulate_on(scenario: &Scenario, seed: u64, engine: EngineKind) -> Result<Run, String> {
+    run_on(scenario, seed, engine).map(|outcome| check(scenario, outcome, engine))
+}
+
+/// Runs `scenario` with `seed` on `engine`, unchecked (`check` follows; apart only to time each).
+pub fn run_on(scenario: &Scenario, seed: u64, engine: EngineKind) -> Result<Outcome, String> {
     match engine {
-        EngineKind::Des => Ok(simulate(scenario, seed)),
-        EngineKind::Turmoil => crate::tcp::run(scenario, seed).map(|outcome| check(scenario, outcome, engine)),
+        EngineKind::Des => Ok(Engine::new(scenario, seed).run()),
+        EngineKind::Turmoil => crate::tcp::run(scenario, seed),
     }
 }
 
-/// The history's verdicts and metrics.
-fn check(scenario: &Scenario, outcome: Outcome, engine: EngineKind) -> Run {
+/// The history's digest, verdicts and metrics.
+pub fn check(scenario: &Scenario, outcome: Outcome, engine: EngineKind) -> Run {
     let layout = outcome.world.layout;
     let digest = history::digest_of(&outcome.history, &layout);
     let context = CheckContext {

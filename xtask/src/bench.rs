@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: whole-run figures from an optimised (release) build,
 //! one process per scenario so that peak memory is the run's own: events,
-//! wall time, events per second, simulated time per wall time, peak RSS, and
+//! wall time (and the part of it the checks after the run take), events per
+//! second, simulated time per wall time, peak RSS, and
 //! the cost per event against the floor (a bare event loop of as many events).
 //! Then one scenario on both engines: the wall time of the same simulated run
 //! on turmoil against the discrete-event engine.
@@ -48,26 +49,28 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
     (value, started.elapsed().as_secs_f64())
 }
 
-/// Runs one scenario (or `floor:N`) and prints `events wall_s sim_s peak_rss_kib`.
+/// Runs one scenario (or `floor:N`) and prints `events wall_s sim_s peak_rss_kib checks_s`
+/// (the wall time includes the checks: digest, verdicts and metrics).
 pub fn run_one(args: OneArgs) -> u8 {
     if let Some(events) = args.scenario.strip_prefix("floor:").and_then(|n| n.parse::<u64>().ok()) {
         let (checksum, wall_s) = timed(|| benches::floor(events, 1_000));
         std::hint::black_box(checksum);
-        println!("{events} {wall_s} 0 {}", peak_rss_kib());
+        println!("{events} {wall_s} 0 {} 0", peak_rss_kib());
         return 0;
     }
     let Some(scenario) = source::load_or_report(&args.scenario, None, &[]) else {
         return exit::BAD_INPUT as u8;
     };
-    let (run, wall_s) = timed(|| sim::simulate_on(&scenario, args.seed, args.engine));
-    let run = match run {
-        Ok(run) => run,
+    let (outcome, engine_s) = timed(|| sim::run::run_on(&scenario, args.seed, args.engine));
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
         Err(message) => {
             eprintln!("error: --engine {}: {message}", args.engine.as_str());
             return exit::BAD_INPUT as u8;
         }
     };
-    println!("{} {wall_s} {} {}", run.outcome.events, run.outcome.end_us as f64 / 1e6, peak_rss_kib());
+    let (run, checks_s) = timed(|| sim::run::check(&scenario, outcome, args.engine));
+    println!("{} {} {} {} {checks_s}", run.outcome.events, engine_s + checks_s, run.outcome.end_us as f64 / 1e6, peak_rss_kib());
     0
 }
 
@@ -76,6 +79,8 @@ struct Measured {
     wall_s: f64,
     sim_s: f64,
     rss_kib: u64,
+    /// Of the wall time, the checks after the run (digest, verdicts, metrics).
+    checks_s: f64,
 }
 
 fn measure(binary: &std::path::Path, what: &str, seed: u64, engine: sim::EngineKind) -> Result<Measured, String> {
@@ -86,11 +91,12 @@ fn measure(binary: &std::path::Path, what: &str, seed: u64, engine: sim::EngineK
     let text = String::from_utf8_lossy(&out.stdout);
     let fields: Vec<&str> = text.split_whitespace().collect();
     match fields.as_slice() {
-        [events, wall, sim, rss] => Ok(Measured {
+        [events, wall, sim, rss, checks] => Ok(Measured {
             events: events.parse().unwrap_or(0),
             wall_s: wall.parse().unwrap_or(0.0),
             sim_s: sim.parse().unwrap_or(0.0),
             rss_kib: rss.parse().unwrap_or(0),
+            checks_s: checks.parse().unwrap_or(0.0),
         }),
         _ => Err(format!("{what}: {}", String::from_utf8_lossy(&out.stderr).trim())),
     }
@@ -108,8 +114,11 @@ pub fn run(args: Args) -> u8 {
         return exit::BAD_INPUT as u8;
     }
     let binary = root.join("target/release/xtask");
-    let mut rows =
-        vec![["scenario", "engine", "events", "wall s", "events/s", "sim/wall", "peak RSS MiB", "x floor per event"].map(String::from).to_vec()];
+    let mut rows = vec![
+        ["scenario", "engine", "events", "wall s", "of it checks s", "events/s", "sim/wall", "peak RSS MiB", "x floor per event"]
+            .map(String::from)
+            .to_vec(),
+    ];
     for name in &args.scenarios {
         eprintln!("running {name}...");
         let run = match measure(&binary, name, args.seed, sim::EngineKind::Des) {
@@ -132,6 +141,7 @@ pub fn run(args: Args) -> u8 {
             "des".into(),
             reports::rows::thousands(run.events),
             format!("{:.3}", run.wall_s),
+            format!("{:.3}", run.checks_s),
             reports::rows::thousands((run.events as f64 / run.wall_s.max(1e-9)) as u64),
             format!("{:.0}", run.sim_s / run.wall_s.max(1e-9)),
             format!("{:.0}", run.rss_kib as f64 / 1024.0),
@@ -142,6 +152,7 @@ pub fn run(args: Args) -> u8 {
             "heap".into(),
             reports::rows::thousands(floor.events),
             format!("{:.3}", floor.wall_s),
+            "-".into(),
             reports::rows::thousands((floor.events as f64 / floor.wall_s.max(1e-9)) as u64),
             "-".into(),
             format!("{:.0}", floor.rss_kib as f64 / 1024.0),
@@ -159,6 +170,7 @@ pub fn run(args: Args) -> u8 {
                         engine.as_str().into(),
                         reports::rows::thousands(m.events),
                         format!("{:.3}", m.wall_s),
+                        format!("{:.3}", m.checks_s),
                         reports::rows::thousands((m.events as f64 / m.wall_s.max(1e-9)) as u64),
                         format!("{:.0}", m.sim_s / m.wall_s.max(1e-9)),
                         format!("{:.0}", m.rss_kib as f64 / 1024.0),
