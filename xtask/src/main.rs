@@ -34,7 +34,7 @@ enum Command {
     Compare(compare::Args),
     /// The detection table: every risky design preset on the scenario that exposes it, and recommended beside it.
     Detect(detect::Args),
-    /// Whole-run benchmark table from a release build: events, wall time, events/s, sim/wall, peak RSS, cost per event against a bare event loop.
+    /// Whole-run benchmark table from a release build: events, wall time (and the checks' part of it), events/s, sim/wall, peak RSS, cost per event against a bare event loop.
     Bench(bench::Args),
     /// Internal: one measured run (what `bench` spawns, one process each).
     #[command(hide = true)]
