@@ -37,7 +37,7 @@ pub fn read(dir: &Path) -> Result<RunArtefacts, String> {
     let events_path = dir.join("events.csv");
     if !events_path.exists() {
         return Err(format!(
-            "{}: missing: the run was made with --no-events (its digest is in summary.json); run it again without that flag to render its report",
+            "{}: missing (a run made with --no-events writes none; its digest is in summary.json): run the scenario again without that flag to render its report",
             events_path.display()
         ));
     }
