@@ -459,10 +459,8 @@ impl<'a> Engine<'a> {
             FaultKind::Restore => {
                 for &node in &fault.nodes {
                     self.crash_node(node, i);
-                    if let (Role::Store(index), Some(backup)) = (self.world.layout.role(node), self.backups[i].take()) {
-                        self.world.store_mut(index).restore(backup);
-                        let age = fault.spec.backup_age.map(|a| a.to_string()).unwrap_or_default();
-                        self.record(node, Record { store: Some(index), ..Record::event(Kind::Restore, format!("backup {age} old")) });
+                    if let Some(record) = crate::faults::restore_store(&mut self.world, node, self.backups[i].take(), &fault.spec) {
+                        self.record(node, record);
                     }
                 }
             }

@@ -5,8 +5,20 @@ use scenarios::names::NodeName;
 use scenarios::{FaultKind, FaultSpec, Span};
 use serde::{Deserialize, Serialize};
 use system::Micros;
-use system::layout::Layout;
+use system::history::{Kind, Record};
+use system::layout::{Layout, Role};
 use system::message::NodeId;
+use system::store::StoreDb;
+use system::world::World;
+
+/// A restore fault on `node` (already crashed): a store's DB becomes `backup`.
+/// Returns the `restore` record to write, or `None` when `node` is no store or no backup was taken.
+pub fn restore_store(world: &mut World, node: NodeId, backup: Option<StoreDb>, spec: &FaultSpec) -> Option<Record> {
+    let (Role::Store(index), Some(backup)) = (world.layout.role(node), backup) else { return None };
+    world.store_mut(index).restore(backup);
+    let age = spec.backup_age.map(|a| a.to_string()).unwrap_or_default();
+    Some(Record { store: Some(index), ..Record::event(Kind::Restore, format!("backup {age} old")) })
+}
 
 /// Where a fault came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

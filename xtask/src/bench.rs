@@ -102,6 +102,22 @@ fn measure(binary: &std::path::Path, what: &str, seed: u64, engine: sim::EngineK
     }
 }
 
+/// One table row; `simulated` is false for the floor, which has no checks and no simulated time.
+fn row(label: &str, engine: &str, m: &Measured, simulated: bool, versus_floor: String) -> Vec<String> {
+    let when_simulated = |text: String| if simulated { text } else { "-".into() };
+    vec![
+        label.to_string(),
+        engine.to_string(),
+        reports::rows::thousands(m.events),
+        format!("{:.3}", m.wall_s),
+        when_simulated(format!("{:.3}", m.checks_s)),
+        reports::rows::thousands((m.events as f64 / m.wall_s.max(1e-9)) as u64),
+        when_simulated(format!("{:.0}", m.sim_s / m.wall_s.max(1e-9))),
+        format!("{:.0}", m.rss_kib as f64 / 1024.0),
+        versus_floor,
+    ]
+}
+
 pub fn run(args: Args) -> u8 {
     eprintln!("building the release binary (cargo build --release --package xtask)...");
     let root = source::workspace_root();
@@ -136,28 +152,9 @@ pub fn run(args: Args) -> u8 {
             }
         };
         let per_event = |m: &Measured| m.wall_s / m.events.max(1) as f64;
-        rows.push(vec![
-            name.clone(),
-            "des".into(),
-            reports::rows::thousands(run.events),
-            format!("{:.3}", run.wall_s),
-            format!("{:.3}", run.checks_s),
-            reports::rows::thousands((run.events as f64 / run.wall_s.max(1e-9)) as u64),
-            format!("{:.0}", run.sim_s / run.wall_s.max(1e-9)),
-            format!("{:.0}", run.rss_kib as f64 / 1024.0),
-            format!("{:.1}", per_event(&run) / per_event(&floor).max(1e-12)),
-        ]);
-        rows.push(vec![
-            format!("floor ({name})"),
-            "heap".into(),
-            reports::rows::thousands(floor.events),
-            format!("{:.3}", floor.wall_s),
-            "-".into(),
-            reports::rows::thousands((floor.events as f64 / floor.wall_s.max(1e-9)) as u64),
-            "-".into(),
-            format!("{:.0}", floor.rss_kib as f64 / 1024.0),
-            "1.0".into(),
-        ]);
+        let versus_floor = format!("{:.1}", per_event(&run) / per_event(&floor).max(1e-12));
+        rows.push(row(name, "des", &run, true, versus_floor));
+        rows.push(row(&format!("floor ({name})"), "heap", &floor, false, "1.0".into()));
     }
     let mut engines = Vec::new();
     if args.engines_on != "none" {
@@ -165,17 +162,7 @@ pub fn run(args: Args) -> u8 {
             eprintln!("running {} on {}...", args.engines_on, engine.as_str());
             match measure(&binary, &args.engines_on, args.seed, engine) {
                 Ok(m) => {
-                    rows.push(vec![
-                        args.engines_on.clone(),
-                        engine.as_str().into(),
-                        reports::rows::thousands(m.events),
-                        format!("{:.3}", m.wall_s),
-                        format!("{:.3}", m.checks_s),
-                        reports::rows::thousands((m.events as f64 / m.wall_s.max(1e-9)) as u64),
-                        format!("{:.0}", m.sim_s / m.wall_s.max(1e-9)),
-                        format!("{:.0}", m.rss_kib as f64 / 1024.0),
-                        "-".into(),
-                    ]);
+                    rows.push(row(&args.engines_on, engine.as_str(), &m, true, "-".into()));
                     engines.push(m);
                 }
                 Err(message) => {

@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::Duration;
 use system::history::{ENGINE, Kind, Record};
-use system::layout::{LinkClass, Role};
+use system::layout::LinkClass;
 use system::message::NodeId;
 use system::node::Node;
 use system::store::StoreDb;
@@ -405,11 +405,9 @@ impl<'s> Run<'s> {
             FaultKind::Restore => {
                 for &node in &fault.nodes {
                     self.crash(node, i);
-                    let role = self.shared.world.borrow().layout.role(node);
-                    if let (Role::Store(index), Some(backup)) = (role, self.backups[i].take()) {
-                        self.shared.world.borrow_mut().store_mut(index).restore(backup);
-                        let age = fault.spec.backup_age.map(|a| a.to_string()).unwrap_or_default();
-                        self.record(node, Record { store: Some(index), ..Record::event(Kind::Restore, format!("backup {age} old")) });
+                    let restored = crate::faults::restore_store(&mut self.shared.world.borrow_mut(), node, self.backups[i].take(), &fault.spec);
+                    if let Some(record) = restored {
+                        self.record(node, record);
                     }
                 }
             }
