@@ -46,7 +46,8 @@ fn hot_paths(c: &mut Criterion) {
     group.finish();
     let scenario = baseline();
     let run = sim::simulate(&scenario, 1);
-    let history = run.outcome.history;
+    let recorded = &run.outcome.history;
+    let history = recorded.to_vec();
     let layout = run.outcome.world.layout;
     let mut group = c.benchmark_group("checkers");
     group.sample_size(10);
@@ -60,6 +61,9 @@ fn hot_paths(c: &mut Criterion) {
     });
     group.bench_function("events_csv", |b| b.iter(|| sim::history::to_csv(black_box(&history), &layout).len()));
     group.bench_function("events_csv_digest", |b| b.iter(|| sim::history::digest_of(black_box(&history), &layout)));
+    // Recording: what the engine does per history row (encode into the store's bucket, digest the CSV line).
+    group.bench_function("history_record", |b| b.iter(|| sim::recorded::History::of(&layout, black_box(&history).iter().cloned()).len()));
+    group.bench_function("history_passes_decode", |b| b.iter(|| recorded.passes().map(|pass| pass.records.len()).sum::<usize>()));
     group.finish();
 }
 

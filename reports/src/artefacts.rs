@@ -3,9 +3,9 @@
 
 use crate::timeseries::{self, Reading};
 use scenarios::Scenario;
+use sim::recorded::History;
 use sim::summary::Summary;
 use std::path::Path;
-use system::history::Record;
 
 /// Everything a report is rendered from.
 #[derive(Debug)]
@@ -14,7 +14,7 @@ pub struct RunArtefacts {
     /// The scenario fully resolved, as the run wrote it.
     pub scenario: Scenario,
     /// `events.csv` as records.
-    pub history: Vec<Record>,
+    pub history: History,
     /// `timeseries.csv`, absent in runs written before it existed.
     pub timeseries: Option<Vec<Reading>>,
 }
@@ -42,7 +42,8 @@ pub fn read(dir: &Path) -> Result<RunArtefacts, String> {
         ));
     }
     let events = read_bytes(&events_path)?;
-    let history = sim::history::from_csv(&events, &layout).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let records = sim::history::from_csv(&events, &layout).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let history = History::of(&layout, records);
     let timeseries_path = dir.join("timeseries.csv");
     let timeseries = if timeseries_path.exists() {
         let text = String::from_utf8(read_bytes(&timeseries_path)?).map_err(|_| format!("{}: not UTF-8", timeseries_path.display()))?;

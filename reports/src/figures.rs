@@ -3,10 +3,12 @@
 //! each read shown fresh, and which stores central hid.
 
 use sim::checkers::{PerKey, per_key};
+use sim::orders::{Confirmations, OrderBook};
+use sim::recorded::History;
 use sim::staleness::read_staleness_us;
 use std::collections::BTreeSet;
 use system::Micros;
-use system::history::{Kind, Record};
+use system::history::Kind;
 
 /// What the report plots and counts.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -28,14 +30,23 @@ impl Figures {
     }
 }
 
-/// Computes the figures from `history`.
-pub fn of(history: &[Record]) -> Figures {
-    let keys = per_key(history);
-    let (propagation_us, _) = sim::metrics::propagation_us(&keys);
-    let time_to_confirm_us = sim::orders::OrderBook::of(history, &keys).time_to_confirm_us;
-    Figures { propagation_us, fresh_reads: fresh_reads(&keys), stores_hidden: stores_hidden(history), time_to_confirm_us }
+/// Computes the figures from `history`, one store at a time.
+pub fn of(history: &History) -> Figures {
+    let mut figures = Figures::default();
+    let mut confirmations = Confirmations::default();
+    for pass in history.passes() {
+        let keys = per_key(&pass.records);
+        figures.propagation_us.extend(sim::metrics::propagation_us(&keys).0);
+        figures.fresh_reads.extend(fresh_reads(&keys));
+        figures.stores_hidden.extend(pass.records.iter().filter(|r| r.kind == Kind::Stale).filter_map(|r| r.store));
+        confirmations.merge(OrderBook::of_pass(&pass.records, &pass.seqs, &keys).confirmations);
+    }
+    figures.fresh_reads.sort_unstable();
+    figures.time_to_confirm_us = confirmations.time_to_confirm_us();
+    figures
 }
 
+/// Each read shown fresh as (time, staleness).
 fn fresh_reads(keys: &PerKey) -> Vec<(Micros, Micros)> {
     let mut reads = Vec::new();
     for rows in keys.values() {
@@ -43,10 +54,5 @@ fn fresh_reads(keys: &PerKey) -> Vec<(Micros, Micros)> {
             reads.push((read.t_us, read_staleness_us(rows.commits, read).0));
         }
     }
-    reads.sort_unstable();
     reads
-}
-
-fn stores_hidden(history: &[Record]) -> BTreeSet<u32> {
-    history.iter().filter(|r| r.kind == Kind::Stale).filter_map(|r| r.store).collect()
 }

@@ -49,7 +49,7 @@ pub fn write_run(dir: &Path, scenario: &Scenario, summary: &Summary, run: &Run, 
     write_whole(&dir.join("scenario.toml"), resolved.as_bytes())?;
     let events_path = dir.join("events.csv");
     if events {
-        write_whole_with(&events_path, |file| crate::history::write_csv(&run.outcome.history, &run.outcome.world.layout, file))?;
+        write_whole_with(&events_path, |file| crate::history::write_csv(run.outcome.history.iter(), &run.outcome.world.layout, file))?;
     } else if events_path.exists() {
         // An older run's file would not match this run's digest.
         std::fs::remove_file(&events_path)?;

@@ -37,6 +37,12 @@ pub struct Violation {
     pub evidence: Vec<String>,
 }
 
+/// Where a violation stands in the order the examples are listed: a section,
+/// then a position within it (a history position, an order and store, or a
+/// store and a count). Passes over single stores keep it, so that their
+/// verdicts merge into the examples one pass over the whole history finds.
+pub type Place = (u8, u64, u64);
+
 /// The verdict on one invariant.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
@@ -45,20 +51,44 @@ pub struct Verdict {
     /// Whether breaking it is a safety violation (exit 1) rather than liveness (exit 3).
     pub safety: bool,
     pub examples: Vec<Violation>,
+    /// Each example's place, until the verdict is final.
+    #[serde(skip)]
+    places: Vec<Place>,
 }
 
 impl Verdict {
     pub(crate) fn new(safety: bool) -> Self {
-        Verdict { held: true, violations: 0, safety, examples: Vec::new() }
+        Verdict { held: true, violations: 0, safety, examples: Vec::new(), places: Vec::new() }
     }
 
-    pub(crate) fn add(&mut self, violation: Violation) {
+    /// Counts a violation; it is an example if it is among the first by place (adds come in place order).
+    pub(crate) fn add(&mut self, place: Place, violation: Violation) {
         self.held = false;
         self.violations += 1;
         if self.examples.len() < EXAMPLES_MAX {
             self.examples.push(violation);
+            self.places.push(place);
         }
     }
+
+    /// Folds in the verdict on the same invariant from another pass: the examples first by place stay.
+    pub fn merge(&mut self, other: Verdict) {
+        self.held &= other.held;
+        self.violations += other.violations;
+        if other.examples.is_empty() {
+            return;
+        }
+        let mine = self.places.drain(..).zip(self.examples.drain(..));
+        let mut all: Vec<(Place, Violation)> = mine.chain(other.places.into_iter().zip(other.examples)).collect();
+        all.sort_by_key(|&(place, _)| place);
+        all.truncate(EXAMPLES_MAX);
+        (self.places, self.examples) = all.into_iter().unzip();
+    }
+}
+
+/// The place of the `n`th violation found on the keys of `store` (store-major order).
+fn key_place(store: u32, n: u64) -> Place {
+    (1, u64::from(store), n)
 }
 
 /// What the checkers need besides the history.
@@ -162,19 +192,54 @@ pub fn per_key(history: &[Record]) -> PerKey<'_> {
     PerKey { rows, spans }
 }
 
-/// Runs every checker; `keys` is `per_key(history)` and `orders` is `OrderBook::of(history, keys)`.
+/// Runs every checker on the whole history; `keys` is `per_key(history)` and
+/// `orders` is `OrderBook::of(history, keys)`.
 pub fn check_all(history: &[Record], keys: &PerKey, orders: &OrderBook, context: CheckContext) -> BTreeMap<String, Verdict> {
+    let seqs: Vec<u64> = (0..history.len() as u64).collect();
+    finish(check_pass(history, &seqs, keys, orders, context), context)
+}
+
+/// Runs every checker on one pass: a part of the history closed under (store,
+/// sku) and under reservations, such as one store's rows; `seqs` are the rows'
+/// positions in the whole history. Merge the passes' verdicts with
+/// [`merge_all`], then [`finish`] them.
+pub fn check_pass(history: &[Record], seqs: &[u64], keys: &PerKey, orders: &OrderBook, context: CheckContext) -> BTreeMap<String, Verdict> {
     let mut verdicts = BTreeMap::new();
-    let mut oversell = no_oversell(history, context);
+    let mut oversell = no_oversell_at(history, seqs, context);
     orders.oversold(context, &mut oversell);
     verdicts.insert("no_oversell".to_string(), oversell);
     verdicts.insert("reservation_conservation".to_string(), orders.conservation(context));
     verdicts.insert("bounded_staleness".to_string(), bounded_staleness(keys, context));
-    verdicts.insert("convergence".to_string(), convergence(keys, context));
+    verdicts.insert("convergence".to_string(), keys_converge(keys, context));
     verdicts.insert("monotonic_view".to_string(), monotonic_view(keys, context));
     verdicts.insert("no_lost_update".to_string(), no_lost_update(keys, context));
     verdicts.insert("idempotence".to_string(), idempotence(keys, context));
-    verdicts.insert("local_continuity".to_string(), local_continuity(history, context));
+    verdicts.insert("local_continuity".to_string(), local_continuity_at(history, seqs, context));
+    verdicts
+}
+
+/// Folds the verdicts of one pass into those gathered so far.
+pub fn merge_all(gathered: &mut BTreeMap<String, Verdict>, pass: BTreeMap<String, Verdict>) {
+    for (name, verdict) in pass {
+        match gathered.get_mut(&name) {
+            Some(so_far) => so_far.merge(verdict),
+            None => {
+                gathered.insert(name, verdict);
+            }
+        }
+    }
+}
+
+/// The final verdicts: what only the whole run shows (whether it drained) is added.
+pub fn finish(mut verdicts: BTreeMap<String, Verdict>, context: CheckContext) -> BTreeMap<String, Verdict> {
+    if let Some(convergence) = verdicts.get_mut("convergence") {
+        let mut drained = pipeline_drained(context);
+        drained.merge(std::mem::take(convergence));
+        *convergence = drained;
+    }
+    for verdict in verdicts.values_mut() {
+        verdict.places.clear();
+    }
     verdicts
 }
 
@@ -185,9 +250,13 @@ fn violation(r: &Record, message: String, evidence: Vec<String>) -> Violation {
 /// No oversell: no store commit leaves on_hand below zero (and, with the
 /// order book, no confirmed online order fails: [`OrderBook::oversold`]).
 pub fn no_oversell(history: &[Record], context: CheckContext) -> Verdict {
+    no_oversell_at(history, &(0..history.len() as u64).collect::<Vec<_>>(), context)
+}
+
+fn no_oversell_at(history: &[Record], seqs: &[u64], context: CheckContext) -> Verdict {
     let mut verdict = Verdict::new(true);
-    for r in history.iter().filter(|r| r.kind.is_commit() && r.on_hand.is_some_and(|v| v < 0)) {
-        verdict.add(violation(r, format!("on_hand fell to {}", r.on_hand.unwrap_or(0)), vec![line(r, context.layout)]));
+    for (r, &seq) in history.iter().zip(seqs).filter(|(r, _)| r.kind.is_commit() && r.on_hand.is_some_and(|v| v < 0)) {
+        verdict.add((0, seq, 0), violation(r, format!("on_hand fell to {}", r.on_hand.unwrap_or(0)), vec![line(r, context.layout)]));
     }
     verdict
 }
@@ -196,7 +265,7 @@ pub fn no_oversell(history: &[Record], context: CheckContext) -> Verdict {
 /// the store's truth at most Δ + ε before the read.
 pub fn bounded_staleness(keys: &PerKey, context: CheckContext) -> Verdict {
     let mut verdict = Verdict::new(true);
-    for rows in keys.values() {
+    for ((store, _), rows) in keys.iter() {
         for read in rows.reads.iter().filter(|r| r.detail == "fresh") {
             let (staleness_us, since) = read_staleness_us(rows.commits, read);
             if staleness_us > context.staleness_bound_us {
@@ -208,7 +277,7 @@ pub fn bounded_staleness(keys: &PerKey, context: CheckContext) -> Verdict {
                     staleness_us as f64 / 1e6,
                     context.staleness_bound_us as f64 / 1e6
                 );
-                verdict.add(violation(read, message, evidence));
+                verdict.add(key_place(store, verdict.violations), violation(read, message, evidence));
             }
         }
     }
@@ -219,16 +288,24 @@ pub fn bounded_staleness(keys: &PerKey, context: CheckContext) -> Verdict {
 /// every (store, sku) equals the store's last committed value (the initial
 /// value, `on_hand - qty` of the first commit, when central never wrote it).
 pub fn convergence(keys: &PerKey, context: CheckContext) -> Verdict {
+    let mut verdict = pipeline_drained(context);
+    verdict.merge(keys_converge(keys, context));
+    verdict
+}
+
+/// The part of convergence only the whole run shows: whether the pipeline drained.
+fn pipeline_drained(context: CheckContext) -> Verdict {
     let mut verdict = Verdict::new(false);
     if !context.drained {
-        verdict.add(Violation {
-            t_us: context.end_us,
-            store: None,
-            sku: None,
-            message: "the pipeline did not drain within run.drain_bound_s".into(),
-            evidence: Vec::new(),
-        });
+        let message = "the pipeline did not drain within run.drain_bound_s".into();
+        verdict.add((0, 0, 0), Violation { t_us: context.end_us, store: None, sku: None, message, evidence: Vec::new() });
     }
+    verdict
+}
+
+/// Convergence key by key (see [`convergence`]).
+fn keys_converge(keys: &PerKey, context: CheckContext) -> Verdict {
+    let mut verdict = Verdict::new(false);
     for ((store, sku), KeyRows { commits, applies, .. }) in keys.iter() {
         let (Some(first), Some(last)) = (commits.first(), commits.last()) else { continue };
         let initial = first.on_hand.unwrap_or(0) - first.qty.unwrap_or(0);
@@ -237,13 +314,9 @@ pub fn convergence(keys: &PerKey, context: CheckContext) -> Verdict {
         if view != truth {
             let mut evidence = vec![line(last, context.layout)];
             evidence.extend(applies.last().map(|r| line(r, context.layout)));
-            verdict.add(Violation {
-                t_us: context.end_us,
-                store: Some(store),
-                sku: Some(sku),
-                message: format!("central shows {view}, the store holds {truth}"),
-                evidence,
-            });
+            let message = format!("central shows {view}, the store holds {truth}");
+            verdict
+                .add(key_place(store, verdict.violations), Violation { t_us: context.end_us, store: Some(store), sku: Some(sku), message, evidence });
         }
     }
     verdict
@@ -252,12 +325,13 @@ pub fn convergence(keys: &PerKey, context: CheckContext) -> Verdict {
 /// Monotonic view: the version central holds for a (store, sku) never goes backwards.
 pub fn monotonic_view(keys: &PerKey, context: CheckContext) -> Verdict {
     let mut verdict = Verdict::new(true);
-    for KeyRows { applies, .. } in keys.values() {
+    for ((store, _), KeyRows { applies, .. }) in keys.iter() {
         for pair in applies.windows(2) {
             let (before, after) = (pair[0], pair[1]);
             if after.version < before.version {
                 let message = format!("version went from {} back to {}", before.version.unwrap_or(0), after.version.unwrap_or(0));
-                verdict.add(violation(after, message, vec![line(before, context.layout), line(after, context.layout)]));
+                let evidence = vec![line(before, context.layout), line(after, context.layout)];
+                verdict.add(key_place(store, verdict.violations), violation(after, message, evidence));
             }
         }
     }
@@ -272,13 +346,13 @@ pub fn no_lost_update(keys: &PerKey, context: CheckContext) -> Verdict {
     if !context.drained {
         return verdict;
     }
-    for KeyRows { commits, applies, .. } in keys.values() {
+    for ((store, _), KeyRows { commits, applies, .. }) in keys.iter() {
         for (commit, apply) in commits.iter().zip(reflecting_applies(commits, applies)) {
             if apply.is_none() {
                 let message = format!("version {} never reached central", commit.version.unwrap_or(0));
                 let mut evidence = vec![line(commit, context.layout)];
                 evidence.extend(applies.last().map(|a| line(a, context.layout)));
-                verdict.add(violation(commit, message, evidence));
+                verdict.add(key_place(store, verdict.violations), violation(commit, message, evidence));
             }
         }
     }
@@ -291,7 +365,7 @@ pub fn no_lost_update(keys: &PerKey, context: CheckContext) -> Verdict {
 pub fn idempotence(keys: &PerKey, context: CheckContext) -> Verdict {
     let mut verdict = Verdict::new(true);
     let (mut committed, mut applied): (Vec<u64>, Vec<&Record>) = (Vec::new(), Vec::new());
-    for KeyRows { commits, applies, .. } in keys.values() {
+    for ((store, _), KeyRows { commits, applies, .. }) in keys.iter() {
         committed.clear();
         committed.extend(commits.iter().map(|c| c.version.unwrap_or(0)));
         committed.sort_unstable();
@@ -305,7 +379,7 @@ pub fn idempotence(keys: &PerKey, context: CheckContext) -> Verdict {
             if rows.len() > allowed {
                 let message = format!("version {version} applied {} times", rows.len());
                 let evidence = rows.iter().take(3).map(|r| line(r, context.layout)).collect();
-                verdict.add(violation(rows[allowed], message, evidence));
+                verdict.add(key_place(store, verdict.violations), violation(rows[allowed], message, evidence));
             }
         }
     }
@@ -314,9 +388,13 @@ pub fn idempotence(keys: &PerKey, context: CheckContext) -> Verdict {
 
 /// Local continuity: a store that is up sells; it never refuses a till sale.
 pub fn local_continuity(history: &[Record], context: CheckContext) -> Verdict {
+    local_continuity_at(history, &(0..history.len() as u64).collect::<Vec<_>>(), context)
+}
+
+fn local_continuity_at(history: &[Record], seqs: &[u64], context: CheckContext) -> Verdict {
     let mut verdict = Verdict::new(true);
-    for r in history.iter().filter(|r| r.kind == Kind::SaleRefused) {
-        verdict.add(violation(r, format!("store refused a till sale: {}", r.detail), vec![line(r, context.layout)]));
+    for (r, &seq) in history.iter().zip(seqs).filter(|(r, _)| r.kind == Kind::SaleRefused) {
+        verdict.add((0, seq, 0), violation(r, format!("store refused a till sale: {}", r.detail), vec![line(r, context.layout)]));
     }
     verdict
 }

@@ -19,6 +19,7 @@
 use crate::faults::{FaultEffect, FaultReport, Origin, PlannedFault};
 use crate::network::NetworkModel;
 use crate::queue::EventQueue;
+use crate::recorded::History;
 use crate::swarm::{self, SwarmDraw};
 use crate::timeseries::{self, Sample};
 use rand::RngExt;
@@ -130,7 +131,7 @@ struct HeldLink {
 #[derive(Debug)]
 pub struct Outcome {
     pub world: World,
-    pub history: Vec<Record>,
+    pub history: History,
     /// Engine events processed (arrivals, handlings, faults and drain checks).
     pub events: u64,
     pub messages: u64,
@@ -158,7 +159,7 @@ pub struct Engine<'a> {
     now_us: Micros,
     runtime: Vec<Runtime>,
     network: NetworkModel,
-    history: Vec<Record>,
+    history: History,
     effects: Effects,
     events: u64,
     drained_at_us: Option<Micros>,
@@ -207,7 +208,7 @@ impl<'a> Engine<'a> {
             queue: EventQueue::default(),
             now_us: 0,
             runtime,
-            history: Vec::new(),
+            history: History::new(&layout),
             effects: Effects::default(),
             events: 0,
             drained_at_us: None,
@@ -235,7 +236,7 @@ impl<'a> Engine<'a> {
     }
 
     fn record(&mut self, node: NodeId, record: Record) {
-        self.history.push(Record { t_us: self.now_us, node, ..record });
+        self.history.push(&Record { t_us: self.now_us, node, ..record });
     }
 
     /// The service time of `op` (none for free work), ready to draw from.

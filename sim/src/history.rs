@@ -4,7 +4,7 @@
 
 use scenarios::{Scenario, Topology};
 use sha2::{Digest, Sha256};
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::str::FromStr;
@@ -21,30 +21,61 @@ pub fn to_csv(history: &[Record], layout: &Layout) -> Vec<u8> {
     bytes
 }
 
-/// Streams the history as `events.csv` into `out`, a line at a time (a large
-/// run's file is never whole in memory). Fields are quoted as the `csv` crate
-/// quotes them: only a detail holding a comma, a quote or a line break.
-pub fn write_csv(history: &[Record], layout: &Layout, out: &mut impl Write) -> std::io::Result<()> {
-    let names: Vec<String> = (0..layout.count()).map(|id| layout.name(id)).collect();
-    let engine = layout.name(system::history::ENGINE);
-    let mut digits = itoa::Buffer::new();
-    let mut line = Vec::with_capacity(128);
-    out.write_all(HEADER.join(",").as_bytes())?;
-    out.write_all(b"\n")?;
-    for r in history {
+/// Streams records as `events.csv` into `out`, a line at a time (a large
+/// run's file is never whole in memory).
+pub fn write_csv<R: Borrow<Record>>(records: impl IntoIterator<Item = R>, layout: &Layout, out: &mut impl Write) -> std::io::Result<()> {
+    let mut lines = CsvLines::new(layout);
+    out.write_all(&lines.header)?;
+    for r in records {
+        out.write_all(lines.line(r.borrow()))?;
+    }
+    Ok(())
+}
+
+/// Formats `events.csv` lines. Fields are quoted as the `csv` crate quotes
+/// them: only a detail holding a comma, a quote or a line break.
+#[derive(Clone)]
+pub(crate) struct CsvLines {
+    header: Vec<u8>,
+    names: Vec<String>,
+    engine: String,
+    digits: itoa::Buffer,
+    line: Vec<u8>,
+}
+
+impl CsvLines {
+    pub(crate) fn new(layout: &Layout) -> Self {
+        let names = (0..layout.count()).map(|id| layout.name(id)).collect();
+        CsvLines {
+            header: format!("{}\n", HEADER.join(",")).into_bytes(),
+            names,
+            engine: layout.name(system::history::ENGINE),
+            digits: itoa::Buffer::new(),
+            line: Vec::with_capacity(128),
+        }
+    }
+
+    /// The header line.
+    pub(crate) fn header(&self) -> &[u8] {
+        &self.header
+    }
+
+    /// `r`'s line, with its line break.
+    pub(crate) fn line(&mut self, r: &Record) -> &[u8] {
+        let CsvLines { names, engine, digits, line, .. } = self;
         line.clear();
         line.extend_from_slice(digits.format(r.t_us).as_bytes());
         line.push(b',');
-        line.extend_from_slice(names.get(r.node as usize).unwrap_or(&engine).as_bytes());
+        line.extend_from_slice(names.get(r.node as usize).unwrap_or(engine).as_bytes());
         line.push(b',');
         line.extend_from_slice(r.kind.as_str().as_bytes());
         line.push(b',');
-        cell(&mut line, &mut digits, r.store);
-        cell(&mut line, &mut digits, r.sku);
-        cell(&mut line, &mut digits, r.qty);
-        cell(&mut line, &mut digits, r.on_hand);
-        cell(&mut line, &mut digits, r.version);
-        cell(&mut line, &mut digits, r.order);
+        cell(line, digits, r.store);
+        cell(line, digits, r.sku);
+        cell(line, digits, r.qty);
+        cell(line, digits, r.on_hand);
+        cell(line, digits, r.version);
+        cell(line, digits, r.order);
         if r.detail.contains([',', '"', '\n', '\r']) {
             line.push(b'"');
             line.extend_from_slice(r.detail.replace('"', "\"\"").as_bytes());
@@ -53,9 +84,8 @@ pub fn write_csv(history: &[Record], layout: &Layout, out: &mut impl Write) -> s
             line.extend_from_slice(r.detail.as_bytes());
         }
         line.push(b'\n');
-        out.write_all(&line)?;
+        line
     }
-    Ok(())
 }
 
 /// An optional integer cell and its comma.
@@ -66,14 +96,16 @@ fn cell(line: &mut Vec<u8>, digits: &mut itoa::Buffer, value: Option<impl itoa::
     line.push(b',');
 }
 
-/// The digest of the history's `events.csv`, computed as it streams (the file is not kept).
+/// The digest of the history's `events.csv`, computed as it streams (the file
+/// is not kept; a run's [`crate::recorded::History`] digests itself as it grows).
 pub fn digest_of(history: &[Record], layout: &Layout) -> String {
-    let mut hasher = HashWriter(Sha256::new());
+    let mut hasher = HashWriter::default();
     write_csv(history, layout, &mut hasher).expect("hashing cannot fail");
     hex(&hasher.0.finalize())
 }
 
 /// A writer that only hashes.
+#[derive(Default)]
 struct HashWriter(Sha256);
 
 impl Write for HashWriter {
@@ -159,7 +191,7 @@ pub fn digest(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

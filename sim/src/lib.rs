@@ -9,6 +9,7 @@
 //! - [`queue`]: the engine's `(time, seq)` queue with actions stored apart;
 //! - [`network`]: per-directed-link FIFO latency model;
 //! - [`history`]: `events.csv` (schema v1) and its digest;
+//! - [`recorded`]: the run's history as kept: compact, grouped by store, digested as it grows;
 //! - [`checkers`]: invariants computed from the history;
 //! - [`orders`]: online orders read back from the history (reservations, holds, oversell, lost sales);
 //! - [`staleness`]: read and store staleness from the history;
@@ -27,6 +28,7 @@ pub mod metrics;
 pub mod network;
 pub mod orders;
 pub mod queue;
+pub mod recorded;
 pub mod run;
 pub mod staleness;
 pub mod summary;

@@ -46,21 +46,55 @@ pub struct OrderBook<'a> {
     pub reservations: BTreeMap<(u64, u32), Lifecycle<'a>>,
     /// Per store, per order: the hold and what consumed it (a pick sale or a release).
     pub holds: BTreeMap<u32, BTreeMap<u64, Lifecycle<'a>>>,
-    /// Each order's wait from `order_placed` to `order_confirmed`, in microseconds.
-    pub time_to_confirm_us: Vec<Micros>,
+    /// When orders were placed and confirmed (an order may be placed at one store and served by another).
+    pub confirmations: Confirmations,
     /// When each store's DB was restored from a backup.
     pub restores: BTreeMap<u32, Vec<Micros>>,
     pub metrics: OrderMetrics,
 }
 
+impl OrderMetrics {
+    /// Adds the figures of another pass.
+    pub fn add(&mut self, other: &OrderMetrics) {
+        let OrderMetrics {
+            placed,
+            confirmed,
+            rejected,
+            fulfilled,
+            failed,
+            oversold_units,
+            failed_after_restore,
+            lost_sales,
+            lost_sales_units,
+            reservations_expired,
+            holds_released,
+        } = other;
+        self.placed += placed;
+        self.confirmed += confirmed;
+        self.rejected += rejected;
+        self.fulfilled += fulfilled;
+        self.failed += failed;
+        self.oversold_units += oversold_units;
+        self.failed_after_restore += failed_after_restore;
+        self.lost_sales += lost_sales;
+        self.lost_sales_units += lost_sales_units;
+        self.reservations_expired += reservations_expired;
+        self.holds_released += holds_released;
+    }
+}
+
 impl<'a> OrderBook<'a> {
     /// Reads the order rows of `history`; `keys` gives each (store, sku)'s commits for lost sales.
     pub fn of(history: &'a [Record], keys: &PerKey) -> Self {
+        Self::of_pass(history, &(0..history.len() as u64).collect::<Vec<_>>(), keys)
+    }
+
+    /// Reads the order rows of one pass (see [`crate::checkers::check_pass`]); `seqs` are their positions in the whole history.
+    pub fn of_pass(history: &'a [Record], seqs: &[u64], keys: &PerKey) -> Self {
         let mut book = OrderBook::default();
-        let mut placed_at: BTreeMap<u64, Micros> = BTreeMap::new();
         // Units held now per (store, sku), as the rows so far say.
         let mut held: BTreeMap<(u32, u32), i64> = BTreeMap::new();
-        for r in history {
+        for (r, &seq) in history.iter().zip(seqs) {
             if let (Kind::Restore, Some(store)) = (r.kind, r.store) {
                 // The DB is a backup now: its holds are recorded again when the store resyncs.
                 book.restores.entry(store).or_default().push(r.t_us);
@@ -73,14 +107,12 @@ impl<'a> OrderBook<'a> {
             match r.kind {
                 Kind::OrderPlaced => {
                     m.placed += 1;
-                    placed_at.insert(order, r.t_us);
+                    book.confirmations.placed_at.insert(order, r.t_us);
                 }
                 Kind::ReservationCreated => book.reservations.entry((order, store)).or_default().0 = Some(r),
                 Kind::OrderConfirmed => {
                     m.confirmed += 1;
-                    if let Some(&at) = placed_at.get(&order) {
-                        book.time_to_confirm_us.push(r.t_us - at);
-                    }
+                    book.confirmations.confirmed.push((seq, order, r.t_us));
                 }
                 Kind::OrderRejected => {
                     m.rejected += 1;
@@ -144,7 +176,8 @@ impl<'a> OrderBook<'a> {
             let mut evidence: Vec<String> = created.iter().map(|r| line(r, context.layout)).collect();
             evidence.push(line(failed, context.layout));
             let message = format!("order {} was confirmed, then failed: {} units oversold", failed.order.unwrap_or(0), failed.qty.unwrap_or(0));
-            verdict.add(Violation { t_us: failed.t_us, store: failed.store, sku: failed.sku, message, evidence });
+            let place = (1, failed.order.unwrap_or(0), u64::from(failed.store.unwrap_or(0)));
+            verdict.add(place, Violation { t_us: failed.t_us, store: failed.store, sku: failed.sku, message, evidence });
         }
     }
 
@@ -158,26 +191,33 @@ impl<'a> OrderBook<'a> {
         for (&(order, store), (created, ends)) in &self.reservations {
             let mut evidence: Vec<&Record> = created.iter().copied().collect();
             evidence.extend(ends.iter().copied());
+            let place = (0, order, u64::from(store));
             let at = |r: &Record| Violation { t_us: r.t_us, store: Some(store), sku: r.sku, message: String::new(), evidence: lines(&evidence) };
             match (created, ends.as_slice()) {
                 (None, [end, ..]) => {
-                    verdict.add(Violation { message: format!("order {order} at store {store}: an end without a reservation"), ..at(end) })
+                    verdict.add(place, Violation { message: format!("order {order} at store {store}: an end without a reservation"), ..at(end) })
                 }
                 (Some(_), [_, second, ..]) => {
                     let kinds: Vec<&str> = ends.iter().take(4).map(|r| r.kind.as_str()).collect();
-                    verdict.add(Violation {
-                        message: format!("order {order} at store {store}: the reservation ended {} times ({})", ends.len(), kinds.join(", ")),
-                        ..at(second)
-                    });
+                    verdict.add(
+                        place,
+                        Violation {
+                            message: format!("order {order} at store {store}: the reservation ended {} times ({})", ends.len(), kinds.join(", ")),
+                            ..at(second)
+                        },
+                    );
                 }
                 (Some(created), []) => {
                     *open_units.entry(store).or_default() += created.qty.unwrap_or(0);
                     if context.drained {
-                        verdict.add(Violation {
-                            t_us: context.end_us,
-                            message: format!("order {order} at store {store}: the reservation never ended"),
-                            ..at(created)
-                        });
+                        verdict.add(
+                            place,
+                            Violation {
+                                t_us: context.end_us,
+                                message: format!("order {order} at store {store}: the reservation never ended"),
+                                ..at(created)
+                            },
+                        );
                     }
                 }
                 _ => {}
@@ -193,16 +233,42 @@ impl<'a> OrderBook<'a> {
             let open = open_units.get(&store).copied().unwrap_or(0);
             if held != open {
                 let message = format!("store {store} holds {held} units after quiescence, central's open reservations there are {open}");
-                verdict.add(Violation {
-                    t_us: context.end_us,
-                    store: Some(store),
-                    sku: still_held.first().and_then(|r| r.sku),
-                    message,
-                    evidence: lines(&still_held),
-                });
+                verdict.add(
+                    (2, u64::from(store), 0),
+                    Violation {
+                        t_us: context.end_us,
+                        store: Some(store),
+                        sku: still_held.first().and_then(|r| r.sku),
+                        message,
+                        evidence: lines(&still_held),
+                    },
+                );
             }
         }
         verdict
+    }
+}
+
+/// When orders were placed and confirmed, gathered over passes.
+#[derive(Debug, Default)]
+pub struct Confirmations {
+    /// Each order's `order_placed` time.
+    pub placed_at: BTreeMap<u64, Micros>,
+    /// Each `order_confirmed` as (history position, order, time).
+    pub confirmed: Vec<(u64, u64, Micros)>,
+}
+
+impl Confirmations {
+    /// Folds in those of another pass.
+    pub fn merge(&mut self, other: Confirmations) {
+        self.placed_at.extend(other.placed_at);
+        self.confirmed.extend(other.confirmed);
+    }
+
+    /// Each confirmed order's wait from `order_placed` to `order_confirmed`, in microseconds, in history order.
+    pub fn time_to_confirm_us(mut self) -> Vec<Micros> {
+        self.confirmed.sort_unstable();
+        self.confirmed.iter().filter_map(|&(_, order, t_us)| t_us.checked_sub(*self.placed_at.get(&order)?)).collect()
     }
 }
 

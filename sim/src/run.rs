@@ -4,13 +4,13 @@ use crate::checkers::{self, CheckContext, Verdict};
 use crate::des::{Engine, Outcome};
 use crate::history;
 use crate::metrics::{Percentiles, propagation_us};
-use crate::orders::OrderBook;
-use crate::staleness::{read_staleness_us, staleness_times};
+use crate::orders::{Confirmations, OrderBook, OrderMetrics};
+use crate::staleness::{StalenessSums, read_staleness_us};
 use crate::summary::{self, Metrics, SUMMARY_SCHEMA, Summary};
 use scenarios::Scenario;
 use std::collections::BTreeMap;
 use system::US_PER_S;
-use system::history::Kind;
+use system::history::{Kind, Record};
 
 /// Which engine drives a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -75,21 +75,27 @@ pub fn run_on(scenario: &Scenario, seed: u64, engine: EngineKind) -> Result<Outc
     }
 }
 
-/// The history's digest, verdicts and metrics.
+/// The history's digest, verdicts and metrics. The checks read the history one
+/// store at a time (see [`crate::recorded`]): what they hold is one store's rows.
 pub fn check(scenario: &Scenario, outcome: Outcome, engine: EngineKind) -> Run {
     let layout = outcome.world.layout;
-    let digest = history::digest_of(&outcome.history, &layout);
     let context = CheckContext {
         layout: &layout,
         drained: outcome.drained_at_us.is_some(),
         end_us: outcome.end_us,
         staleness_bound_us: staleness_bound_us(scenario),
     };
-    let keys = checkers::per_key(&outcome.history);
-    let orders = OrderBook::of(&outcome.history, &keys);
-    let invariants = checkers::check_all(&outcome.history, &keys, &orders, context);
-    let metrics = metrics(&outcome, scenario, &keys, orders);
-    Run { outcome, digest, invariants, metrics, engine }
+    let mut invariants = BTreeMap::new();
+    let mut tally = Tally::default();
+    for pass in outcome.history.passes() {
+        let keys = checkers::per_key(&pass.records);
+        let orders = OrderBook::of_pass(&pass.records, &pass.seqs, &keys);
+        checkers::merge_all(&mut invariants, checkers::check_pass(&pass.records, &pass.seqs, &keys, &orders, context));
+        tally.add(&pass.records, &keys, orders, scenario, outcome.end_us);
+    }
+    let invariants = checkers::finish(invariants, context);
+    let metrics = metrics(&outcome, scenario, tally);
+    Run { digest: outcome.history.digest(), outcome, invariants, metrics, engine }
 }
 
 /// Δ + ε: the staleness a read shown fresh may have.
@@ -97,25 +103,56 @@ pub fn staleness_bound_us(scenario: &Scenario) -> u64 {
     scenario.checks.staleness_bound_s * US_PER_S + scenario.checks.clock_skew_allowance_ms * 1_000
 }
 
-fn metrics(outcome: &Outcome, scenario: &Scenario, keys: &checkers::PerKey, orders: OrderBook) -> Metrics {
-    let history = &outcome.history;
-    let bound_us = staleness_bound_us(scenario);
-    let mut fresh_read_staleness = Vec::new();
-    let mut reads_hidden = 0;
-    let mut reads_hidden_within_bound = 0;
-    for rows in keys.values() {
-        for read in rows.reads {
-            let (staleness_us, _) = read_staleness_us(rows.commits, read);
-            if read.detail == "fresh" {
-                fresh_read_staleness.push(staleness_us);
-            } else {
-                reads_hidden += 1;
-                reads_hidden_within_bound += u64::from(staleness_us <= bound_us);
+/// What the metrics need from the history, summed over passes.
+#[derive(Debug, Default)]
+struct Tally {
+    fresh_read_staleness_us: Vec<u64>,
+    reads_hidden: u64,
+    reads_hidden_within_bound: u64,
+    /// Rows per kind, in `Kind::ALL` order.
+    kinds: [u64; Kind::ALL.len()],
+    propagation_us: Vec<u64>,
+    commits_unreached: u64,
+    staleness: StalenessSums,
+    orders: OrderMetrics,
+    confirmations: Confirmations,
+}
+
+impl Tally {
+    fn add(&mut self, history: &[Record], keys: &checkers::PerKey, orders: OrderBook, scenario: &Scenario, end_us: u64) {
+        let bound_us = staleness_bound_us(scenario);
+        for rows in keys.values() {
+            for read in rows.reads {
+                let (staleness_us, _) = read_staleness_us(rows.commits, read);
+                if read.detail == "fresh" {
+                    self.fresh_read_staleness_us.push(staleness_us);
+                } else {
+                    self.reads_hidden += 1;
+                    self.reads_hidden_within_bound += u64::from(staleness_us <= bound_us);
+                }
             }
         }
+        for r in history {
+            self.kinds[r.kind as usize] += 1;
+        }
+        let (latencies, unreached) = propagation_us(keys);
+        self.propagation_us.extend(latencies);
+        self.commits_unreached += unreached;
+        self.staleness.add(history, scenario.chain.stores, bound_us, end_us);
+        self.orders.add(&orders.metrics);
+        self.confirmations.merge(orders.confirmations);
     }
-    let count = |kind: Kind| history.iter().filter(|r| r.kind == kind).count() as u64;
-    let (latencies, commits_unreached) = propagation_us(keys);
+
+    fn count(&self, kind: Kind) -> u64 {
+        self.kinds[kind as usize]
+    }
+}
+
+fn metrics(outcome: &Outcome, scenario: &Scenario, tally: Tally) -> Metrics {
+    let count = |kind: Kind| tally.count(kind);
+    let commits = Kind::ALL.iter().filter(|k| k.is_commit()).map(|&k| count(k)).sum();
+    let (central_applies, reads, stale_transitions, till_sales_refused) =
+        (count(Kind::CentralApply), count(Kind::Read), count(Kind::Stale), count(Kind::SaleRefused));
     let world = &outcome.world;
     let mut busy_share_max: BTreeMap<String, f64> = BTreeMap::new();
     let mut busy_s_total: BTreeMap<String, f64> = BTreeMap::new();
@@ -135,21 +172,21 @@ fn metrics(outcome: &Outcome, scenario: &Scenario, keys: &checkers::PerKey, orde
         + if layout.mirrors { 2 * u64::from(layout.stores) } else { 0 } // store brokers and mirrors
         + 1; // central
     Metrics {
-        propagation: Percentiles::of(latencies),
-        commits_unreached,
-        commits: history.iter().filter(|r| r.kind.is_commit()).count() as u64,
-        central_applies: count(Kind::CentralApply),
+        propagation: Percentiles::of(tally.propagation_us),
+        commits_unreached: tally.commits_unreached,
+        commits,
+        central_applies,
         events_skipped: world.central().events_skipped,
-        reads: count(Kind::Read),
-        reads_hidden,
-        reads_hidden_within_bound,
-        fresh_read_staleness: Percentiles::of(fresh_read_staleness),
-        staleness: staleness_times(history, scenario.chain.stores, bound_us, outcome.end_us),
-        stale_transitions: count(Kind::Stale),
+        reads,
+        reads_hidden: tally.reads_hidden,
+        reads_hidden_within_bound: tally.reads_hidden_within_bound,
+        fresh_read_staleness: Percentiles::of(tally.fresh_read_staleness_us),
+        staleness: tally.staleness.times(),
+        stale_transitions,
         messages: outcome.messages,
         till_lines_lost: world.stores().map(|s| s.lines_lost).sum(),
         till_transactions_missed: world.stores().map(|s| s.workload().transactions_missed).sum(),
-        till_sales_refused: count(Kind::SaleRefused),
+        till_sales_refused,
         broker_records_lost: world.broker().records_lost,
         rebalances: world.broker().rebalances,
         drain_s: outcome.drained_at_us.map(|t| (t - outcome.workload_end_us) as f64 / US_PER_S as f64),
@@ -158,15 +195,17 @@ fn metrics(outcome: &Outcome, scenario: &Scenario, keys: &checkers::PerKey, orde
         bytes: outcome.bytes,
         broker_records: world.brokers().map(|b| b.logs().iter().map(|l| l.len() as u64).sum::<u64>()).sum(),
         hosts,
-        time_to_confirm: Percentiles::of(orders.time_to_confirm_us),
-        orders: orders.metrics,
+        time_to_confirm: Percentiles::of(tally.confirmations.time_to_confirm_us()),
+        orders: tally.orders,
     }
 }
 
 impl Run {
     /// `events.csv` in memory (a large run streams it to its file instead: `artefacts::write_run`).
     pub fn events_csv(&self) -> Vec<u8> {
-        history::to_csv(&self.outcome.history, &self.outcome.world.layout)
+        let mut bytes = Vec::new();
+        history::write_csv(self.outcome.history.iter(), &self.outcome.world.layout, &mut bytes).expect("writing into memory cannot fail");
+        bytes
     }
 
     /// The summary of this run; `wall_s` is measured by the caller (the simulation has no clock).

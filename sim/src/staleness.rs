@@ -9,7 +9,7 @@
 //! was hidden although within it.
 
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use system::Micros;
 use system::history::{Kind, Record};
 
@@ -68,90 +68,111 @@ pub struct StalenessTimes {
 
 /// Sweeps the history in time order, tracking per store its unreflected commits and whether it is shown.
 pub fn staleness_times(history: &[Record], stores: u32, bound_us: Micros, end_us: Micros) -> StalenessTimes {
-    #[derive(Default)]
-    struct StoreState {
-        /// Unreflected commits as (commit time, sequence).
-        waiting: BTreeSet<(Micros, usize)>,
-        /// Per SKU (by index), unreflected commits as (version, commit time, sequence), in commit order.
-        per_sku: Vec<VecDeque<(u64, Micros, usize)>>,
-        /// Per SKU (by index), the highest version central applied.
-        applied_max: Vec<Option<u64>>,
-        hidden: bool,
-        since_us: Micros,
-    }
-    impl StoreState {
-        /// The index of `sku`'s entries, grown on first sight.
-        fn sku(&mut self, sku: u32) -> usize {
-            let index = sku as usize;
-            if index >= self.per_sku.len() {
-                self.per_sku.resize_with(index + 1, VecDeque::new);
-                self.applied_max.resize(index + 1, None);
-            }
-            index
+    let mut sums = StalenessSums::default();
+    sums.add(history, stores, bound_us, end_us);
+    sums.times()
+}
+
+/// [`StalenessTimes`] summed over passes (each pass holds whole stores).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StalenessSums {
+    fresh_stale_us: Micros,
+    hidden_ok_us: Micros,
+    max_us: Micros,
+}
+
+impl StalenessSums {
+    pub fn times(&self) -> StalenessTimes {
+        StalenessTimes {
+            shown_fresh_while_stale_s: self.fresh_stale_us as f64 / 1e6,
+            hidden_while_within_bound_s: self.hidden_ok_us as f64 / 1e6,
+            store_staleness_max_s: self.max_us as f64 / 1e6,
         }
     }
-    let mut states: Vec<StoreState> = (0..stores).map(|_| StoreState::default()).collect();
-    let mut times = StalenessTimes::default();
-    let mut fresh_stale_us: Micros = 0;
-    let mut hidden_ok_us: Micros = 0;
-    let mut max_us: Micros = 0;
-    // Accounts the segment [since, now) of one store, during which its oldest waiting commit is constant.
-    let mut account = |state: &mut StoreState, now: Micros| {
-        let start = state.since_us;
-        if now <= start {
-            return;
+
+    /// Sweeps `history` (whole stores) in time order, tracking per store its
+    /// unreflected commits and whether it is shown; rows of stores `stores` and
+    /// above are not the chain's.
+    pub fn add(&mut self, history: &[Record], stores: u32, bound_us: Micros, end_us: Micros) {
+        #[derive(Default)]
+        struct StoreState {
+            /// Unreflected commits as (commit time, sequence).
+            waiting: BTreeSet<(Micros, usize)>,
+            /// Per SKU (by index), unreflected commits as (version, commit time, sequence), in commit order.
+            per_sku: Vec<VecDeque<(u64, Micros, usize)>>,
+            /// Per SKU (by index), the highest version central applied.
+            applied_max: Vec<Option<u64>>,
+            hidden: bool,
+            since_us: Micros,
         }
-        let oldest = state.waiting.first().map(|&(t, _)| t);
-        if let Some(oldest) = oldest {
-            max_us = max_us.max(now - oldest);
-        }
-        // Within [start, now) staleness is (t - oldest): above the bound from oldest + bound on.
-        let over_from = oldest.map_or(Micros::MAX, |o| o.saturating_add(bound_us)).max(start);
-        if state.hidden {
-            hidden_ok_us += over_from.min(now) - start;
-        } else if over_from < now {
-            fresh_stale_us += now - over_from;
-        }
-        state.since_us = now;
-    };
-    for (seq, r) in history.iter().enumerate() {
-        let Some(store) = r.store.filter(|&s| s < stores) else { continue };
-        let state = &mut states[store as usize];
-        match r.kind {
-            kind if kind.is_commit() => {
-                account(state, r.t_us);
-                let sku = state.sku(r.sku.unwrap_or(0));
-                let version = r.version.unwrap_or(0);
-                // Central may already hold it (a synchronous design applies at certification).
-                if state.applied_max[sku].is_none_or(|applied| applied < version) {
-                    state.waiting.insert((r.t_us, seq));
-                    state.per_sku[sku].push_back((version, r.t_us, seq));
+        impl StoreState {
+            /// The index of `sku`'s entries, grown on first sight.
+            fn sku(&mut self, sku: u32) -> usize {
+                let index = sku as usize;
+                if index >= self.per_sku.len() {
+                    self.per_sku.resize_with(index + 1, VecDeque::new);
+                    self.applied_max.resize(index + 1, None);
                 }
+                index
             }
-            Kind::CentralApply => {
-                account(state, r.t_us);
-                let version = r.version.unwrap_or(0);
-                let sku = state.sku(r.sku.unwrap_or(0));
-                let applied = &mut state.applied_max[sku];
-                *applied = Some(applied.map_or(version, |a| a.max(version)));
-                let queue = &mut state.per_sku[sku];
-                while queue.front().is_some_and(|&(v, t, _)| v <= version && t <= r.t_us) {
-                    let (_, t, s) = queue.pop_front().expect("checked front");
-                    state.waiting.remove(&(t, s));
+        }
+        // Stores seen (a pass usually holds one), each with its state.
+        let mut states: BTreeMap<u32, StoreState> = BTreeMap::new();
+        let StalenessSums { fresh_stale_us, hidden_ok_us, max_us } = self;
+        // Accounts the segment [since, now) of one store, during which its oldest waiting commit is constant.
+        let mut account = |state: &mut StoreState, now: Micros| {
+            let start = state.since_us;
+            if now <= start {
+                return;
+            }
+            let oldest = state.waiting.first().map(|&(t, _)| t);
+            if let Some(oldest) = oldest {
+                *max_us = (*max_us).max(now - oldest);
+            }
+            // Within [start, now) staleness is (t - oldest): above the bound from oldest + bound on.
+            let over_from = oldest.map_or(Micros::MAX, |o| o.saturating_add(bound_us)).max(start);
+            if state.hidden {
+                *hidden_ok_us += over_from.min(now) - start;
+            } else if over_from < now {
+                *fresh_stale_us += now - over_from;
+            }
+            state.since_us = now;
+        };
+        for (seq, r) in history.iter().enumerate() {
+            let Some(store) = r.store.filter(|&s| s < stores) else { continue };
+            let state = states.entry(store).or_default();
+            match r.kind {
+                kind if kind.is_commit() => {
+                    account(state, r.t_us);
+                    let sku = state.sku(r.sku.unwrap_or(0));
+                    let version = r.version.unwrap_or(0);
+                    // Central may already hold it (a synchronous design applies at certification).
+                    if state.applied_max[sku].is_none_or(|applied| applied < version) {
+                        state.waiting.insert((r.t_us, seq));
+                        state.per_sku[sku].push_back((version, r.t_us, seq));
+                    }
                 }
+                Kind::CentralApply => {
+                    account(state, r.t_us);
+                    let version = r.version.unwrap_or(0);
+                    let sku = state.sku(r.sku.unwrap_or(0));
+                    let applied = &mut state.applied_max[sku];
+                    *applied = Some(applied.map_or(version, |a| a.max(version)));
+                    let queue = &mut state.per_sku[sku];
+                    while queue.front().is_some_and(|&(v, t, _)| v <= version && t <= r.t_us) {
+                        let (_, t, s) = queue.pop_front().expect("checked front");
+                        state.waiting.remove(&(t, s));
+                    }
+                }
+                Kind::Stale | Kind::Fresh => {
+                    account(state, r.t_us);
+                    state.hidden = r.kind == Kind::Stale;
+                }
+                _ => {}
             }
-            Kind::Stale | Kind::Fresh => {
-                account(state, r.t_us);
-                state.hidden = r.kind == Kind::Stale;
-            }
-            _ => {}
+        }
+        for state in states.values_mut() {
+            account(state, end_us);
         }
     }
-    for state in &mut states {
-        account(state, end_us);
-    }
-    times.shown_fresh_while_stale_s = fresh_stale_us as f64 / 1e6;
-    times.hidden_while_within_bound_s = hidden_ok_us as f64 / 1e6;
-    times.store_staleness_max_s = max_us as f64 / 1e6;
-    times
 }

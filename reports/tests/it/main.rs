@@ -153,7 +153,9 @@ fn hlog_holds_the_same_histogram_losslessly() {
     assert_eq!(intervals.len(), 1, "one interval: the whole run");
     let bytes = decode_base64(&intervals[0]);
     let decoded: Histogram<u64> = Deserializer::new().deserialize(&mut bytes.as_slice()).expect("V2 deflate");
-    let history = sim::history::from_csv(&std::fs::read(dir.join("events.csv")).unwrap(), &sim::history::layout(&small())).unwrap();
+    let layout = sim::history::layout(&small());
+    let records = sim::history::from_csv(&std::fs::read(dir.join("events.csv")).unwrap(), &layout).unwrap();
+    let history = sim::recorded::History::of(&layout, records);
     let expected = reports::hgrm::histogram(&reports::figures::of(&history).propagation_us).unwrap();
     assert_eq!(decoded.len(), expected.len());
     assert!(decoded.iter_recorded().zip(expected.iter_recorded()).all(|(a, b)| a == b), "same counts at the same values");

@@ -311,9 +311,10 @@ impl<'s> Run<'s> {
         let mut history = shared.history.into_inner();
         // Hosts run one after another within a tick: put each tick's records in time order.
         history.sort_by_key(|r| r.t_us);
+        let world = shared.world.into_inner();
         Ok(Outcome {
-            world: shared.world.into_inner(),
-            history,
+            history: crate::recorded::History::of(&world.layout, history),
+            world,
             events: stats.inputs,
             messages: stats.messages,
             bytes: stats.bytes,

@@ -37,7 +37,7 @@ fn events_csv_reads_back_into_the_records_it_was_written_from() {
     assert_eq!(layout(&scenario), run.outcome.world.layout);
     let records = from_csv(&run.events_csv(), &layout(&scenario)).expect("the file the run wrote");
     assert!(records.iter().any(|r| r.node == system::history::ENGINE), "the crash writes engine rows");
-    assert_eq!(records, run.outcome.history);
+    assert_eq!(records, run.outcome.history.to_vec());
 }
 
 #[test]

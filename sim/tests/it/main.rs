@@ -7,4 +7,5 @@ mod detection;
 mod engines;
 mod faults;
 mod history;
+mod recorded;
 mod runs;
