@@ -9,6 +9,7 @@
 //! generation is refused (`CommitFailed`), as Kafka refuses a zombie's.
 
 use crate::Micros;
+use crate::compact_log::CompactLog;
 use crate::message::{BrokerRecord, Msg, NodeId};
 use crate::node::{Ctx, Input, Node, Op, Timer};
 use std::collections::BTreeMap;
@@ -44,7 +45,7 @@ struct ParkedFetch {
 pub struct Broker {
     config: BrokerConfig,
     // durable
-    logs: Vec<Vec<BrokerRecord>>,
+    logs: Vec<CompactLog<BrokerRecord>>,
     /// When each record was appended (kept only with `acks = leader`).
     appended_at_us: Vec<Vec<Micros>>,
     committed: Vec<u64>,
@@ -69,7 +70,7 @@ impl Broker {
         let partitions = config.partitions as usize;
         Broker {
             config,
-            logs: vec![Vec::new(); partitions],
+            logs: vec![CompactLog::default(); partitions],
             appended_at_us: vec![Vec::new(); partitions],
             committed: vec![0; partitions],
             members: BTreeMap::new(),
@@ -83,7 +84,7 @@ impl Broker {
     }
 
     /// The partition logs.
-    pub fn logs(&self) -> &[Vec<BrokerRecord>] {
+    pub fn logs(&self) -> &[CompactLog<BrokerRecord>] {
         &self.logs
     }
 
@@ -133,7 +134,7 @@ impl Broker {
             let room = max_records as usize - records.len();
             let from = (offset as usize).min(log.len());
             let to = log.len().min(from + room);
-            records.extend(log[from..to].iter().enumerate().map(|(i, record)| (partition, (from + i) as u64, *record)));
+            records.extend(log.range(from, to).zip(from as u64..).map(|(record, offset)| (partition, offset, record)));
             if records.len() >= max_records as usize {
                 break;
             }

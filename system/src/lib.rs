@@ -11,6 +11,7 @@
 //! - [`layout`]: node ids, roles, names and link classes of a chain;
 //! - [`rng`]: seeded ChaCha streams derived from `(seed, stream name)`;
 //! - [`message`]: typed messages, stock events, outbox rows, broker records;
+//! - [`compact_log`]: append-only logs (partitions, binlogs) kept varint-encoded in chunks;
 //! - [`node`]: the node interface ([`node::Node`], [`node::Ctx`], timers, costs);
 //! - [`history`]: the records nodes write for the checkers;
 //! - [`partitioner`]: Kafka's murmur2 key partitioner;
@@ -26,6 +27,7 @@
 pub mod broker;
 pub mod central;
 pub mod certifier;
+pub mod compact_log;
 pub mod consumer;
 pub mod customers;
 pub mod history;

@@ -23,6 +23,7 @@
 //! learns the restored values.
 
 use crate::Micros;
+use crate::compact_log::CompactLog;
 use crate::history::{Kind, Record};
 use crate::message::{Msg, NodeId, OrderOutcome, OrderReply, OutboxRow, Payload, StockEvent};
 use crate::node::{Ctx, Input, Node, Op, Reconnect, Timer};
@@ -68,12 +69,19 @@ pub struct StoreDb {
     pub stock: Vec<StockRow>,
     /// Rises each time the DB is restored from a backup.
     pub epoch: u32,
-    /// The outbox table in log order (`lsn` = index). Its log is identified by the epoch.
-    pub outbox: Vec<OutboxRow>,
+    /// The outbox table's payloads in log order (`lsn` = index). Its log is identified by the epoch.
+    pub outbox: CompactLog<Payload>,
     /// Set by a restore: rewrite every stock row at the next start.
     pub resync_pending: bool,
     /// Every online order the store was asked about, by order id.
     pub orders: BTreeMap<u64, StoreOrder>,
+}
+
+impl StoreDb {
+    /// The outbox rows from `lsn` on, to the end of the log.
+    pub fn outbox_rows(&self, lsn: usize) -> Vec<OutboxRow> {
+        self.outbox.range(lsn, self.outbox.len()).zip(lsn as u64..).map(|(payload, lsn)| OutboxRow { lsn, payload }).collect()
+    }
 }
 
 /// Sync multimaster membership, as the store sees it.
@@ -152,7 +160,7 @@ pub struct Store {
 impl Store {
     pub fn new(config: StoreConfig, initial_on_hand: Vec<i64>, workload: TillWorkload) -> Self {
         let stock = initial_on_hand.into_iter().map(|on_hand| StockRow { on_hand, counter: 0, held: 0 }).collect();
-        let db = StoreDb { stock, epoch: 0, outbox: Vec::new(), resync_pending: false, orders: BTreeMap::new() };
+        let db = StoreDb { stock, epoch: 0, outbox: CompactLog::default(), resync_pending: false, orders: BTreeMap::new() };
         let producer = config.dual_write.clone().map(|p| Producer::new(p, config.index));
         Store {
             config,
@@ -338,8 +346,7 @@ impl Store {
         }
         let first_new = self.db.outbox.len() as u64;
         for payload in payloads {
-            let lsn = self.db.outbox.len() as u64;
-            self.db.outbox.push(OutboxRow { lsn, payload });
+            self.db.outbox.push(payload);
         }
         self.stream_from(ctx, first_new);
     }
@@ -349,7 +356,7 @@ impl Store {
         let Some((relay, next)) = self.stream else { return };
         let from = lsn.min(next) as usize;
         if from < self.db.outbox.len() {
-            ctx.send(relay, Msg::LogRows { epoch: self.db.epoch, rows: self.db.outbox[from..].to_vec() });
+            ctx.send(relay, Msg::LogRows { epoch: self.db.epoch, rows: self.db.outbox_rows(from) });
         }
         self.stream = Some((relay, self.db.outbox.len() as u64));
     }

@@ -44,6 +44,14 @@ fn record() -> impl Strategy<Value = Record> {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 64,
+        rng_algorithm: proptest::test_runner::RngAlgorithm::ChaCha,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x4EC0),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
     #[test]
     fn the_compact_history_gives_back_what_it_was_given(records in proptest::collection::vec(record(), 0..60)) {
         // Goal: encoding loses nothing (any field at its extremes, times out of

@@ -37,7 +37,7 @@ fn record(tag: u64) -> BrokerRecord {
     BrokerRecord { key: Key::None, payload: Payload::Stock(event(0, 0, tag)) }
 }
 
-fn tag(record: &BrokerRecord) -> u64 {
+fn tag(record: BrokerRecord) -> u64 {
     stock(&record.payload).expect("a stock record").version
 }
 
@@ -156,7 +156,7 @@ proptest! {
                     };
                     prop_assert_eq!(*offset, position.1, "offsets are consecutive from the position");
                     position.1 += 1;
-                    fetched[*p as usize].push(tag(rec));
+                    fetched[*p as usize].push(tag(*rec));
                 }
             }
             ends.insert(member, positions);

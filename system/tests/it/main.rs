@@ -18,6 +18,7 @@
 mod broker;
 mod central;
 mod certifier;
+mod compact_log;
 mod dual_write;
 mod orders;
 mod pipeline;

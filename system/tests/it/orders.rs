@@ -116,8 +116,8 @@ proptest! {
             }
             // Every answer in the outbox so far: an order's answers never go back.
             let db = store.db();
-            for row in &db.outbox[outbox_seen..] {
-                if let Payload::Order(reply) = row.payload {
+            for payload in db.outbox.range(outbox_seen, db.outbox.len()) {
+                if let Payload::Order(reply) = payload {
                     let before = answers.insert(reply.order, reply.outcome);
                     let allowed = match (before, reply.outcome) {
                         (None, _) => true,

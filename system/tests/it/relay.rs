@@ -811,7 +811,7 @@ impl Chain {
 
     /// Every committed row reached the broker exactly once, in log order.
     fn check_published_exactly_the_log(&self) {
-        let outbox: Vec<Payload> = self.store_db().outbox.iter().map(|row| row.payload).collect();
+        let outbox: Vec<Payload> = self.store_db().outbox.iter().collect();
         assert!(outbox.len() > 100, "a busy run: {} rows", outbox.len());
         assert_eq!(self.relay_node().acked_lsn(), outbox.len() as u64, "rows committed and never acknowledged by the broker");
         assert_eq!(self.appended.len(), outbox.len(), "nothing is lost between relay and broker here, so nothing is sent twice");
@@ -835,7 +835,7 @@ fn relay_publishes_rows_committed_after_its_store_restarts() {
     let mut chain = Chain::new(7, 1_800);
     let crash_at = 600 * US_PER_S;
     chain.run(ChainFault::StoreCrash { at_us: crash_at, down_us: 10 * US_PER_S }, (1_800 + 300) * US_PER_S);
-    let after_restart = chain.store_db().outbox.iter().filter(|row| stock(&row.payload).is_some_and(|e| e.committed_at_us > crash_at)).count();
+    let after_restart = chain.store_db().outbox.iter().filter(|payload| stock(payload).is_some_and(|e| e.committed_at_us > crash_at)).count();
     assert!(after_restart > 50, "the store committed {after_restart} rows after it restarted");
     assert!(chain.relay_resets >= 5, "the relay retried while the store was down: {} resets", chain.relay_resets);
     chain.check_published_exactly_the_log();

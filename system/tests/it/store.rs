@@ -127,7 +127,7 @@ impl Driver {
         let fx = on_clock(&mut self.store, node_now, world_now, STORE, |s, c| input(s, c));
         let db = self.store.db();
         prop_assert!(db.stock.iter().all(|r| r.on_hand >= 0), "negative stock");
-        let new_rows = &db.outbox[before..];
+        let new_rows = &db.outbox_rows(before)[..];
         let stock_rows: Vec<_> = new_rows.iter().filter_map(|row| stock(&row.payload)).collect();
         prop_assert_eq!(fx.records.len(), stock_rows.len(), "one history record per stock row");
         for (record, e) in fx.records.iter().zip(&stock_rows) {
@@ -180,7 +180,7 @@ impl Driver {
             prop_assert_eq!(*epoch, db.epoch);
             prop_assert!(!rows.is_empty());
             prop_assert_eq!(rows[0].lsn, next, "the stream continues where it was");
-            prop_assert_eq!(&rows[..], &db.outbox[next as usize..], "the stream is the log from there on, up to its end");
+            prop_assert_eq!(&rows[..], &db.outbox_rows(next as usize)[..], "the stream is the log from there on, up to its end");
             self.stream = Some(db.outbox.len() as u64);
         }
         Ok(())
@@ -200,7 +200,7 @@ impl Driver {
             expected.push((RELAY, Msg::LogReset { epoch: db.epoch }));
         }
         if (from as usize) < db.outbox.len() {
-            expected.push((RELAY, Msg::LogRows { epoch: db.epoch, rows: db.outbox[from as usize..].to_vec() }));
+            expected.push((RELAY, Msg::LogRows { epoch: db.epoch, rows: db.outbox_rows(from as usize) }));
         }
         prop_assert_eq!(fx.sends, expected);
         self.stream = Some(db.outbox.len() as u64);
@@ -277,7 +277,7 @@ fn check_log(db: &StoreDb, initial: &[i64], epoch_at: impl Fn(u64) -> u32) -> Re
     let mut counter = vec![0u32; initial.len()];
     let mut last_ts = 0;
     let mut stock_rows = 0;
-    for (i, row) in db.outbox.iter().enumerate() {
+    for (i, row) in db.outbox_rows(0).into_iter().enumerate() {
         prop_assert_eq!(row.lsn, i as u64);
         let ts = match row.payload {
             Payload::Stock(e) => {
@@ -406,7 +406,7 @@ proptest! {
         for (restore, expected_epoch) in [(true, 1u32), (false, 1), (true, 2)] {
             let before = d.store.db().clone();
             let highest_before: Vec<u64> = (0..skus)
-                .map(|sku| before.outbox.iter().filter_map(|row| stock(&row.payload)).filter(|e| e.sku == sku).map(|e| e.version).max().unwrap_or(0))
+                .map(|sku| before.outbox.iter().filter_map(|payload| stock(&payload)).filter(|e| e.sku == sku).map(|e| e.version).max().unwrap_or(0))
                 .collect();
             let records = d.crash_and_start(down_s * US_PER_S, restore.then(|| backup.clone()))?;
             let db = d.store.db().clone();
@@ -417,10 +417,10 @@ proptest! {
                 prop_assert_eq!(&db, &before, "a plain restart keeps the DB as it was");
             } else {
                 let kept = backup.outbox.len();
-                prop_assert_eq!(&db.outbox[..kept], &backup.outbox[..], "the new epoch's log starts as the backup's");
+                prop_assert_eq!(&db.outbox_rows(0)[..kept], &backup.outbox_rows(0)[..], "the new epoch's log starts as the backup's");
                 prop_assert_eq!(db.outbox.len(), kept + skus as usize, "one resync row per SKU, nothing else");
                 prop_assert_eq!(records.len(), skus as usize);
-                for (sku, (record, row)) in records.iter().zip(&db.outbox[kept..]).enumerate() {
+                for (sku, (record, row)) in records.iter().zip(&db.outbox_rows(kept)).enumerate() {
                     let sku = sku as u32;
                     let Some(e) = stock(&row.payload) else {
                         return Err(TestCaseError::fail(format!("a resync row is {row:?}")));
