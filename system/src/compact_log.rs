@@ -9,7 +9,7 @@
 use crate::message::{BrokerRecord, Key, OrderOutcome, OrderReply, Payload, StockEvent};
 
 /// Entries per sealed chunk.
-pub const CHUNK: usize = 128;
+pub const CHUNK: usize = 32;
 
 /// An entry's encoding.
 pub trait Codec: Copy {
@@ -121,7 +121,7 @@ impl<T: Codec> CompactLog<T> {
         let chunks = (from / CHUNK)..(to.min(sealed)).div_ceil(CHUNK);
         let decoded = chunks.flat_map(move |c| self.chunk(c).enumerate().map(move |(i, entry)| (c * CHUNK + i, entry)));
         let tail = &self.tail[from.max(sealed) - sealed..to.max(sealed) - sealed];
-        decoded.filter(move |&(i, _)| from <= i && i < to).map(|(_, entry)| entry).chain(tail.iter().copied())
+        decoded.skip_while(move |&(i, _)| i < from).take_while(move |&(i, _)| i < to).map(|(_, entry)| entry).chain(tail.iter().copied())
     }
 
     /// Every entry, in order.
