@@ -1,4 +1,5 @@
-//! The run's history as it is kept: compact, grouped by store, digested as it grows.
+//! The run's history as it is kept: compact, grouped by store, digested as it
+//! grows, and spilled to a temporary file once it is large.
 //!
 //! Each record is varint-encoded into its store's bucket (records without a
 //! store of the chain go to one more bucket) with its position in the whole
@@ -7,12 +8,27 @@
 //! written in history order. The digest of `events.csv` is taken as records
 //! arrive, in history order. A record costs about 15 to 25 bytes here, against
 //! 120 as a [`Record`].
+//!
+//! Once the buckets hold [`SPILL_AFTER_BYTES`], each bucket writes its bytes to
+//! one temporary file (already unlinked: nothing is left behind) a block at a
+//! time, so memory holds at most a block per store, whatever the run's length.
+//! If the file cannot be made or written, the history stays in memory: a full
+//! disk costs memory, never a result.
 
 use crate::history::{CsvLines, hex};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::sync::Mutex;
+
+/// Bytes the buckets hold in memory before they spill to a file.
+pub const SPILL_AFTER_BYTES: usize = 32 << 20;
+
+/// A spilling bucket writes its bytes out once it holds this many.
+const BLOCK_BYTES: usize = 8 << 10;
 use system::history::{Kind, Record};
 use system::layout::Layout;
 
@@ -33,6 +49,9 @@ mod has {
 /// One bucket: the encoded records of one store (or of the rest).
 #[derive(Debug, Clone, Default)]
 struct Bucket {
+    /// Blocks written to the spill file, as (offset, length), in order.
+    spilled: Vec<(u64, usize)>,
+    /// The bytes after them.
     bytes: Vec<u8>,
     /// The position the next record would have if it followed the last one directly.
     next_seq: u64,
@@ -50,11 +69,80 @@ pub struct Pass {
     pub seqs: Vec<u64>,
 }
 
+/// The temporary file blocks spill to.
+#[derive(Debug)]
+struct Spill {
+    path: std::path::PathBuf,
+    file: Mutex<File>,
+    len: u64,
+    /// A write failed: what was written stays readable, the rest stays in memory.
+    failed: bool,
+}
+
+impl Spill {
+    /// A new temporary file, unlinked at once (it lives as long as its handle).
+    fn create() -> Option<Spill> {
+        static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("shelfcheck-history-{}-{n}", std::process::id()));
+        let file = File::options().read(true).write(true).create_new(true).open(&path).ok()?;
+        // On Unix the file lives on, nameless, until its handle closes.
+        let _ = std::fs::remove_file(&path);
+        Some(Spill { path, file: Mutex::new(file), len: 0, failed: false })
+    }
+
+    /// Appends `bytes`; where they start, unless this or an earlier write failed.
+    fn write(&mut self, bytes: &[u8]) -> Option<u64> {
+        if self.failed {
+            return None;
+        }
+        self.failed = true;
+        let file = self.file.get_mut().ok()?;
+        file.seek(SeekFrom::Start(self.len)).ok()?;
+        file.write_all(bytes).ok()?;
+        let at = self.len;
+        self.len += bytes.len() as u64;
+        self.failed = false;
+        Some(at)
+    }
+
+    /// Reads back the block at `(offset, len)` into `out`.
+    fn read(&self, (offset, len): (u64, usize), out: &mut Vec<u8>) {
+        out.resize(len, 0);
+        let mut file = self.file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let read = file.seek(SeekFrom::Start(offset)).and_then(|_| file.read_exact(out));
+        read.expect("a block written to the history's own temporary file reads back");
+    }
+}
+
+impl Drop for Spill {
+    fn drop(&mut self) {
+        // On Unix the file is nameless already; elsewhere it is emptied, and removed where an open file can be.
+        if let Ok(file) = self.file.get_mut() {
+            let _ = file.set_len(0);
+        }
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Whether and where the buckets spill.
+#[derive(Debug)]
+enum Spilling {
+    /// Not yet: the buckets hold less than the threshold.
+    No {
+        resident_bytes: usize,
+    },
+    Yes(Spill),
+    /// The file could not be made: everything stays in memory.
+    Failed,
+}
+
 /// A run's history (see the module documentation).
-#[derive(Clone)]
 pub struct History {
     stores: u32,
     buckets: Vec<Bucket>,
+    spill_after_bytes: usize,
+    spilling: Spilling,
     /// Details from the program's text, each once.
     statics: Vec<&'static str>,
     len: u64,
@@ -71,9 +159,23 @@ impl std::fmt::Debug for History {
 impl History {
     /// An empty history of the chain `layout` describes.
     pub fn new(layout: &Layout) -> Self {
+        Self::spilling_after(layout, SPILL_AFTER_BYTES)
+    }
+
+    /// An empty history that spills once its buckets hold `bytes` (tests spill small ones).
+    pub fn spilling_after(layout: &Layout, bytes: usize) -> Self {
         let csv = CsvLines::new(layout);
         let hasher = Sha256::new_with_prefix(csv.header());
-        History { stores: layout.stores, buckets: vec![Bucket::default(); layout.stores as usize + 1], statics: Vec::new(), len: 0, csv, hasher }
+        History {
+            stores: layout.stores,
+            buckets: vec![Bucket::default(); layout.stores as usize + 1],
+            spill_after_bytes: bytes,
+            spilling: Spilling::No { resident_bytes: 0 },
+            statics: Vec::new(),
+            len: 0,
+            csv,
+            hasher,
+        }
     }
 
     /// The history of `records`, in their order.
@@ -91,6 +193,11 @@ impl History {
 
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// Whether the history has spilled to its file.
+    pub fn spilled(&self) -> bool {
+        matches!(self.spilling, Spilling::Yes(_))
     }
 
     /// The SHA-256 of the history's `events.csv`.
@@ -119,6 +226,7 @@ impl History {
         };
         let bucket = &mut self.buckets[index];
         let out = &mut bucket.bytes;
+        let before = out.len();
         let flags = [
             (r.store.is_some(), has::STORE),
             (r.sku.is_some(), has::SKU),
@@ -159,6 +267,39 @@ impl History {
         bucket.next_seq = seq + 1;
         bucket.last_t_us = r.t_us;
         bucket.len += 1;
+        let added = bucket.bytes.len() - before;
+        self.spill(index, added);
+    }
+
+    /// Spills bucket `index` if it is time to, now that it grew by `added` bytes.
+    fn spill(&mut self, index: usize, added: usize) {
+        match &mut self.spilling {
+            Spilling::No { resident_bytes } => {
+                *resident_bytes += added;
+                if *resident_bytes >= self.spill_after_bytes {
+                    self.spilling = Spill::create().map_or(Spilling::Failed, Spilling::Yes);
+                    (0..self.buckets.len()).for_each(|i| self.write_out(i));
+                }
+            }
+            Spilling::Yes(_) if self.buckets[index].bytes.len() >= BLOCK_BYTES => self.write_out(index),
+            _ => {}
+        }
+    }
+
+    /// Writes bucket `index`'s bytes to the spill file as one block.
+    fn write_out(&mut self, index: usize) {
+        let Spilling::Yes(spill) = &mut self.spilling else { return };
+        let bucket = &mut self.buckets[index];
+        if bucket.bytes.is_empty() {
+            return;
+        }
+        if let Some(offset) = spill.write(&bucket.bytes) {
+            bucket.spilled.push((offset, bucket.bytes.len()));
+            bucket.bytes.clear();
+            if bucket.bytes.capacity() > 2 * BLOCK_BYTES {
+                bucket.bytes.shrink_to(BLOCK_BYTES + 256);
+            }
+        }
     }
 
     /// The index of a detail from the program's text (a handful exist).
@@ -173,7 +314,24 @@ impl History {
 
     fn reader(&self, index: usize) -> Reader<'_> {
         let store = (index < self.stores as usize).then_some(index as u32);
-        Reader { bytes: &self.buckets[index].bytes, pos: 0, next_seq: 0, last_t_us: 0, store, statics: &self.statics }
+        let spill = match &self.spilling {
+            Spilling::Yes(spill) => Some(spill),
+            _ => None,
+        };
+        let bucket = &self.buckets[index];
+        Reader {
+            blocks: &bucket.spilled,
+            next_block: 0,
+            spill,
+            tail: &bucket.bytes,
+            block: Vec::new(),
+            in_tail: false,
+            pos: 0,
+            next_seq: 0,
+            last_t_us: 0,
+            store,
+            statics: &self.statics,
+        }
     }
 
     /// One pass per store of the chain, in store order, then one for the records of no store.
@@ -213,9 +371,16 @@ impl History {
     }
 }
 
-/// Decodes one bucket from its start.
+/// Decodes one bucket from its start: its spilled blocks, then its bytes in memory.
 struct Reader<'h> {
-    bytes: &'h [u8],
+    blocks: &'h [(u64, usize)],
+    next_block: usize,
+    spill: Option<&'h Spill>,
+    tail: &'h [u8],
+    /// The spilled block being decoded.
+    block: Vec<u8>,
+    /// Whether the bytes being decoded are `tail` (else `block`).
+    in_tail: bool,
     pos: usize,
     next_seq: u64,
     last_t_us: u64,
@@ -224,12 +389,34 @@ struct Reader<'h> {
 }
 
 impl Reader<'_> {
+    fn bytes(&self) -> &[u8] {
+        if self.in_tail { self.tail } else { &self.block }
+    }
+
+    /// Moves to the next block (or the tail) when the current one is done; false at the end.
+    fn ready(&mut self) -> bool {
+        while self.pos >= self.bytes().len() {
+            if self.in_tail {
+                return false;
+            }
+            self.pos = 0;
+            match (self.blocks.get(self.next_block), self.spill) {
+                (Some(&block), Some(spill)) => {
+                    spill.read(block, &mut self.block);
+                    self.next_block += 1;
+                }
+                _ => self.in_tail = true,
+            }
+        }
+        true
+    }
+
     fn next(&mut self) -> Option<(u64, Record)> {
-        if self.pos >= self.bytes.len() {
+        if !self.ready() {
             return None;
         }
-        let kind = Kind::ALL[self.bytes[self.pos] as usize];
-        let flags = self.bytes[self.pos + 1];
+        let kind = Kind::ALL[self.bytes()[self.pos] as usize];
+        let flags = self.bytes()[self.pos + 1];
         self.pos += 2;
         let seq = self.next_seq + self.varint();
         let t_us = self.last_t_us.wrapping_add(unzigzag(self.varint()) as u64);
@@ -249,9 +436,9 @@ impl Reader<'_> {
             Cow::Borrowed(self.statics[self.varint() as usize])
         } else if set(has::OWNED_DETAIL) {
             let len = self.varint() as usize;
-            let text = std::str::from_utf8(&self.bytes[self.pos..self.pos + len]).expect("a detail is encoded from a str");
+            let text = std::str::from_utf8(&self.bytes()[self.pos..self.pos + len]).expect("a detail is encoded from a str").to_string();
             self.pos += len;
-            Cow::Owned(text.to_string())
+            Cow::Owned(text)
         } else {
             Cow::Borrowed("")
         };
@@ -264,7 +451,7 @@ impl Reader<'_> {
         let mut value = 0u64;
         let mut shift = 0;
         loop {
-            let byte = self.bytes[self.pos];
+            let byte = self.bytes()[self.pos];
             self.pos += 1;
             value |= u64::from(byte & 0x7f) << shift;
             if byte < 0x80 {
