@@ -16,6 +16,7 @@
 //! whether the pipeline is empty, and stops when it is or when the drain
 //! bound passes.
 
+use crate::cold::{self, ColdFile};
 use crate::faults::{FaultEffect, FaultReport, Origin, PlannedFault};
 use crate::network::NetworkModel;
 use crate::queue::EventQueue;
@@ -27,6 +28,8 @@ use rand_chacha::ChaCha8Rng;
 use scenarios::distribution::Sampler;
 use scenarios::{FaultKind, Scenario};
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+use system::compact_log::ColdStore;
 use system::history::{ENGINE, Kind, Record};
 use system::layout::Role;
 use system::message::{Msg, NodeId};
@@ -180,8 +183,11 @@ pub struct Engine<'a> {
 
 impl<'a> Engine<'a> {
     pub fn new(scenario: &'a Scenario, seed: u64) -> Self {
-        let world = World::new(scenario, seed);
+        let mut world = World::new(scenario, seed);
         let layout = world.layout;
+        // One cold store for the history and the logs: a large run spills to it.
+        let cold: Arc<dyn ColdStore> = Arc::new(ColdFile::new(cold::SPILL_AFTER_BYTES));
+        world.attach_cold_store(&cold);
         let runtime = (0..layout.count())
             .map(|id| Runtime {
                 workers_free_at_us: vec![0; workers(scenario, &world, id) as usize],
@@ -208,7 +214,7 @@ impl<'a> Engine<'a> {
             queue: EventQueue::default(),
             now_us: 0,
             runtime,
-            history: History::new(&layout),
+            history: History::with_cold_store(&layout, cold),
             effects: Effects::default(),
             events: 0,
             drained_at_us: None,

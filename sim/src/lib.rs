@@ -10,6 +10,7 @@
 //! - [`network`]: per-directed-link FIFO latency model;
 //! - [`history`]: `events.csv` (schema v1) and its digest;
 //! - [`recorded`]: the run's history as kept: compact, grouped by store, digested as it grows;
+//! - [`cold`]: the temporary file a large run's history and logs spill to;
 //! - [`checkers`]: invariants computed from the history;
 //! - [`orders`]: online orders read back from the history (reservations, holds, oversell, lost sales);
 //! - [`staleness`]: read and store staleness from the history;
@@ -21,6 +22,7 @@
 
 pub mod artefacts;
 pub mod checkers;
+pub mod cold;
 pub mod des;
 pub mod faults;
 pub mod history;

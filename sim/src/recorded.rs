@@ -9,25 +9,19 @@
 //! arrive, in history order. A record costs about 15 to 25 bytes here, against
 //! 120 as a [`Record`].
 //!
-//! Once the buckets hold [`SPILL_AFTER_BYTES`], each bucket writes its bytes to
-//! one temporary file (already unlinked: nothing is left behind) a block at a
-//! time, so memory holds at most a block per store, whatever the run's length.
-//! If the file cannot be made or written, the history stays in memory: a full
-//! disk costs memory, never a result.
+//! Once the run holds enough in memory (see [`crate::cold`]), each bucket
+//! moves its bytes to the run's cold store a block at a time, so memory holds
+//! at most a block per store, whatever the run's length.
 
 use crate::history::{CsvLines, hex};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::sync::Mutex;
+use std::sync::Arc;
+use system::compact_log::ColdStore;
 
-/// Bytes the buckets hold in memory before they spill to a file.
-pub const SPILL_AFTER_BYTES: usize = 32 << 20;
-
-/// A spilling bucket writes its bytes out once it holds this many.
+/// A bucket offers its bytes to the cold store once it holds this many.
 const BLOCK_BYTES: usize = 8 << 10;
 use system::history::{Kind, Record};
 use system::layout::Layout;
@@ -49,7 +43,7 @@ mod has {
 /// One bucket: the encoded records of one store (or of the rest).
 #[derive(Debug, Clone, Default)]
 struct Bucket {
-    /// Blocks written to the spill file, as (offset, length), in order.
+    /// Blocks moved to the cold store, as (where, length), in order.
     spilled: Vec<(u64, usize)>,
     /// The bytes after them.
     bytes: Vec<u8>,
@@ -69,80 +63,11 @@ pub struct Pass {
     pub seqs: Vec<u64>,
 }
 
-/// The temporary file blocks spill to.
-#[derive(Debug)]
-struct Spill {
-    path: std::path::PathBuf,
-    file: Mutex<File>,
-    len: u64,
-    /// A write failed: what was written stays readable, the rest stays in memory.
-    failed: bool,
-}
-
-impl Spill {
-    /// A new temporary file, unlinked at once (it lives as long as its handle).
-    fn create() -> Option<Spill> {
-        static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("shelfcheck-history-{}-{n}", std::process::id()));
-        let file = File::options().read(true).write(true).create_new(true).open(&path).ok()?;
-        // On Unix the file lives on, nameless, until its handle closes.
-        let _ = std::fs::remove_file(&path);
-        Some(Spill { path, file: Mutex::new(file), len: 0, failed: false })
-    }
-
-    /// Appends `bytes`; where they start, unless this or an earlier write failed.
-    fn write(&mut self, bytes: &[u8]) -> Option<u64> {
-        if self.failed {
-            return None;
-        }
-        self.failed = true;
-        let file = self.file.get_mut().ok()?;
-        file.seek(SeekFrom::Start(self.len)).ok()?;
-        file.write_all(bytes).ok()?;
-        let at = self.len;
-        self.len += bytes.len() as u64;
-        self.failed = false;
-        Some(at)
-    }
-
-    /// Reads back the block at `(offset, len)` into `out`.
-    fn read(&self, (offset, len): (u64, usize), out: &mut Vec<u8>) {
-        out.resize(len, 0);
-        let mut file = self.file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let read = file.seek(SeekFrom::Start(offset)).and_then(|_| file.read_exact(out));
-        read.expect("a block written to the history's own temporary file reads back");
-    }
-}
-
-impl Drop for Spill {
-    fn drop(&mut self) {
-        // On Unix the file is nameless already; elsewhere it is emptied, and removed where an open file can be.
-        if let Ok(file) = self.file.get_mut() {
-            let _ = file.set_len(0);
-        }
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-/// Whether and where the buckets spill.
-#[derive(Debug)]
-enum Spilling {
-    /// Not yet: the buckets hold less than the threshold.
-    No {
-        resident_bytes: usize,
-    },
-    Yes(Spill),
-    /// The file could not be made: everything stays in memory.
-    Failed,
-}
-
 /// A run's history (see the module documentation).
 pub struct History {
     stores: u32,
     buckets: Vec<Bucket>,
-    spill_after_bytes: usize,
-    spilling: Spilling,
+    cold: Arc<dyn ColdStore>,
     /// Details from the program's text, each once.
     statics: Vec<&'static str>,
     len: u64,
@@ -157,20 +82,19 @@ impl std::fmt::Debug for History {
 }
 
 impl History {
-    /// An empty history of the chain `layout` describes.
+    /// An empty history of the chain `layout` describes, with a cold store of its own.
     pub fn new(layout: &Layout) -> Self {
-        Self::spilling_after(layout, SPILL_AFTER_BYTES)
+        Self::with_cold_store(layout, Arc::new(crate::cold::ColdFile::new(crate::cold::SPILL_AFTER_BYTES)))
     }
 
-    /// An empty history that spills once its buckets hold `bytes` (tests spill small ones).
-    pub fn spilling_after(layout: &Layout, bytes: usize) -> Self {
+    /// An empty history that moves blocks to `cold` (a run shares it with its logs).
+    pub fn with_cold_store(layout: &Layout, cold: Arc<dyn ColdStore>) -> Self {
         let csv = CsvLines::new(layout);
         let hasher = Sha256::new_with_prefix(csv.header());
         History {
             stores: layout.stores,
             buckets: vec![Bucket::default(); layout.stores as usize + 1],
-            spill_after_bytes: bytes,
-            spilling: Spilling::No { resident_bytes: 0 },
+            cold,
             statics: Vec::new(),
             len: 0,
             csv,
@@ -195,9 +119,9 @@ impl History {
         self.len == 0
     }
 
-    /// Whether the history has spilled to its file.
+    /// Whether blocks of the history went to the cold store.
     pub fn spilled(&self) -> bool {
-        matches!(self.spilling, Spilling::Yes(_))
+        self.buckets.iter().any(|bucket| !bucket.spilled.is_empty())
     }
 
     /// The SHA-256 of the history's `events.csv`.
@@ -271,30 +195,16 @@ impl History {
         self.spill(index, added);
     }
 
-    /// Spills bucket `index` if it is time to, now that it grew by `added` bytes.
+    /// Moves bucket `index`'s bytes to the cold store if it holds a block and the store takes them.
     fn spill(&mut self, index: usize, added: usize) {
-        match &mut self.spilling {
-            Spilling::No { resident_bytes } => {
-                *resident_bytes += added;
-                if *resident_bytes >= self.spill_after_bytes {
-                    self.spilling = Spill::create().map_or(Spilling::Failed, Spilling::Yes);
-                    (0..self.buckets.len()).for_each(|i| self.write_out(i));
-                }
-            }
-            Spilling::Yes(_) if self.buckets[index].bytes.len() >= BLOCK_BYTES => self.write_out(index),
-            _ => {}
-        }
-    }
-
-    /// Writes bucket `index`'s bytes to the spill file as one block.
-    fn write_out(&mut self, index: usize) {
-        let Spilling::Yes(spill) = &mut self.spilling else { return };
+        self.cold.resident(added as isize);
         let bucket = &mut self.buckets[index];
-        if bucket.bytes.is_empty() {
+        if bucket.bytes.len() < BLOCK_BYTES {
             return;
         }
-        if let Some(offset) = spill.write(&bucket.bytes) {
-            bucket.spilled.push((offset, bucket.bytes.len()));
+        if let Some(at) = self.cold.put(&bucket.bytes) {
+            self.cold.resident(-(bucket.bytes.len() as isize));
+            bucket.spilled.push((at, bucket.bytes.len()));
             bucket.bytes.clear();
             if bucket.bytes.capacity() > 2 * BLOCK_BYTES {
                 bucket.bytes.shrink_to(BLOCK_BYTES + 256);
@@ -314,15 +224,11 @@ impl History {
 
     fn reader(&self, index: usize) -> Reader<'_> {
         let store = (index < self.stores as usize).then_some(index as u32);
-        let spill = match &self.spilling {
-            Spilling::Yes(spill) => Some(spill),
-            _ => None,
-        };
         let bucket = &self.buckets[index];
         Reader {
             blocks: &bucket.spilled,
             next_block: 0,
-            spill,
+            cold: &*self.cold,
             tail: &bucket.bytes,
             block: Vec::new(),
             in_tail: false,
@@ -375,7 +281,7 @@ impl History {
 struct Reader<'h> {
     blocks: &'h [(u64, usize)],
     next_block: usize,
-    spill: Option<&'h Spill>,
+    cold: &'h dyn ColdStore,
     tail: &'h [u8],
     /// The spilled block being decoded.
     block: Vec<u8>,
@@ -400,12 +306,12 @@ impl Reader<'_> {
                 return false;
             }
             self.pos = 0;
-            match (self.blocks.get(self.next_block), self.spill) {
-                (Some(&block), Some(spill)) => {
-                    spill.read(block, &mut self.block);
+            match self.blocks.get(self.next_block) {
+                Some(&(at, len)) => {
+                    self.block = self.cold.get(at, len);
                     self.next_block += 1;
                 }
-                _ => self.in_tail = true,
+                None => self.in_tail = true,
             }
         }
         true

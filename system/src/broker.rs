@@ -83,6 +83,11 @@ impl Broker {
         }
     }
 
+    /// Lets the partition logs move sealed chunks to `cold`.
+    pub fn attach_cold_store(&mut self, cold: &std::sync::Arc<dyn crate::compact_log::ColdStore>) {
+        self.logs.iter_mut().for_each(|log| log.attach(cold.clone()));
+    }
+
     /// The partition logs.
     pub fn logs(&self) -> &[CompactLog<BrokerRecord>] {
         &self.logs

@@ -55,7 +55,6 @@ pub struct ViewRow {
     pub on_hand: i64,
     /// The version of the last event written here (the high-water mark for the version design).
     pub version: u64,
-    pub applied_at_us: Micros,
 }
 
 /// What central knows of one store's freshness.
@@ -102,7 +101,7 @@ pub struct Central {
 impl Central {
     /// Central starts from the stores' initial snapshot (`initial[store][sku]`).
     pub fn new(config: CentralConfig, initial: &[Vec<i64>]) -> Self {
-        let view = initial.iter().flatten().map(|&on_hand| ViewRow { on_hand, version: 0, applied_at_us: 0 }).collect();
+        let view = initial.iter().flatten().map(|&on_hand| ViewRow { on_hand, version: 0 }).collect();
         let watermarks = vec![Watermark::default(); config.stores as usize];
         let certifier = Certifier::new(config.store_nodes.clone(), config.certify_timeout_us.unwrap_or(0));
         let orders = OrderDesk::new(config.orders.clone());
@@ -186,7 +185,7 @@ impl Central {
         if self.config.idempotency == Idempotency::Version {
             assert!(event.version >= row.version, "the version high-water mark never goes backwards");
         }
-        self.view[index] = ViewRow { on_hand, version: event.version, applied_at_us: ctx.now_us };
+        self.view[index] = ViewRow { on_hand, version: event.version };
         self.learn_epoch(ctx, event);
         self.events_applied += 1;
         let detail = match source {

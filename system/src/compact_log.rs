@@ -15,6 +15,13 @@ pub const CHUNK: usize = 32;
 pub trait Codec: Copy {
     fn encode(&self, out: &mut Vec<u8>);
     fn decode(input: &mut Input) -> Self;
+
+    /// The entry's bytes (entries are equal when their bytes are).
+    fn encoded(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.encode(&mut out);
+        out
+    }
 }
 
 /// Bytes being decoded, with the position reached.
@@ -66,27 +73,85 @@ pub fn put_i64(out: &mut Vec<u8>, value: i64) {
     put_varint(out, ((value << 1) ^ (value >> 63)) as u64);
 }
 
-/// See the module documentation. Equal logs hold equal entries: the chunks
-/// are sealed at the same positions whatever the history of pushes and truncations.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where sealed chunks may go once logs hold enough of them in memory: lent
+/// by the engine (the nodes themselves do no I/O). Chunks once put are never
+/// changed, so clones of a log (a DB backup) share them.
+pub trait ColdStore: std::fmt::Debug + Send + Sync {
+    /// Logs hold `bytes` more (or, negative, fewer) sealed bytes in memory.
+    fn resident(&self, bytes: isize);
+    /// Takes `bytes` if memory holds enough to spill: where they now are. `None`: keep them.
+    fn put(&self, bytes: &[u8]) -> Option<u64>;
+    /// The `len` bytes put at `at`.
+    fn get(&self, at: u64, len: usize) -> Vec<u8>;
+}
+
+/// A log offers its sealed bytes to its cold store once it holds this many.
+pub const SEGMENT_BYTES: usize = 16 << 10;
+
+/// Where a sealed chunk is: `at` within the log's `hot` bytes, or, for the
+/// first `cold_chunks` chunks, within the cold store.
+#[derive(Debug, Clone, Copy)]
+struct ChunkAt {
+    at: u64,
+    len: u32,
+}
+
+/// See the module documentation. Equal logs hold equal entries.
+#[derive(Debug, Clone)]
 pub struct CompactLog<T> {
-    /// Sealed chunks, back to back.
-    bytes: Vec<u8>,
-    /// Where each sealed chunk starts in `bytes`.
-    chunk_starts: Vec<usize>,
+    /// Sealed chunks not moved to the cold store, back to back.
+    hot: Vec<u8>,
+    chunks: Vec<ChunkAt>,
+    /// How many of the first chunks are in the cold store.
+    cold_chunks: usize,
+    cold: Option<std::sync::Arc<dyn ColdStore>>,
     /// The entries after the sealed ones.
     tail: Vec<T>,
 }
 
 impl<T> Default for CompactLog<T> {
     fn default() -> Self {
-        CompactLog { bytes: Vec::new(), chunk_starts: Vec::new(), tail: Vec::new() }
+        CompactLog { hot: Vec::new(), chunks: Vec::new(), cold_chunks: 0, cold: None, tail: Vec::new() }
+    }
+}
+
+impl<T: Codec> PartialEq for CompactLog<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().zip(other.iter()).all(|(a, b)| a.encoded() == b.encoded())
+    }
+}
+
+impl<T: Codec> Eq for CompactLog<T> {}
+
+/// The entries of one sealed chunk, decoded as they are read.
+struct ChunkEntries<'b, T> {
+    bytes: std::borrow::Cow<'b, [u8]>,
+    pos: usize,
+    left: usize,
+    entry: std::marker::PhantomData<T>,
+}
+
+impl<T: Codec> Iterator for ChunkEntries<'_, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.left = self.left.checked_sub(1)?;
+        let mut input = Input { bytes: &self.bytes, pos: self.pos };
+        let entry = T::decode(&mut input);
+        self.pos = input.pos;
+        Some(entry)
     }
 }
 
 impl<T: Codec> CompactLog<T> {
+    /// Lets sealed chunks move to `cold` once there are enough.
+    pub fn attach(&mut self, cold: std::sync::Arc<dyn ColdStore>) {
+        cold.resident(self.hot.len() as isize);
+        self.cold = Some(cold);
+    }
+
     fn sealed(&self) -> usize {
-        self.chunk_starts.len() * CHUNK
+        self.chunks.len() * CHUNK
     }
 
     pub fn len(&self) -> usize {
@@ -99,18 +164,36 @@ impl<T: Codec> CompactLog<T> {
 
     pub fn push(&mut self, entry: T) {
         self.tail.push(entry);
-        if self.tail.len() == CHUNK {
-            self.chunk_starts.push(self.bytes.len());
-            for entry in self.tail.drain(..) {
-                entry.encode(&mut self.bytes);
+        if self.tail.len() < CHUNK {
+            return;
+        }
+        let start = self.hot.len();
+        for entry in self.tail.drain(..) {
+            entry.encode(&mut self.hot);
+        }
+        let len = self.hot.len() - start;
+        self.chunks.push(ChunkAt { at: start as u64, len: len as u32 });
+        if let Some(cold) = &self.cold {
+            cold.resident(len as isize);
+            if self.hot.len() >= SEGMENT_BYTES
+                && let Some(at) = cold.put(&self.hot)
+            {
+                self.chunks[self.cold_chunks..].iter_mut().for_each(|chunk| chunk.at += at);
+                self.cold_chunks = self.chunks.len();
+                cold.resident(-(self.hot.len() as isize));
+                self.hot = Vec::new();
             }
         }
     }
 
     /// The entries of sealed chunk `chunk`, decoded.
-    fn chunk(&self, chunk: usize) -> impl Iterator<Item = T> + '_ {
-        let mut input = Input { bytes: &self.bytes, pos: self.chunk_starts[chunk] };
-        (0..CHUNK).map(move |_| T::decode(&mut input))
+    fn chunk(&self, chunk: usize) -> ChunkEntries<'_, T> {
+        let ChunkAt { at, len } = self.chunks[chunk];
+        let bytes = match (&self.cold, chunk < self.cold_chunks) {
+            (Some(cold), true) => std::borrow::Cow::Owned(cold.get(at, len as usize)),
+            _ => std::borrow::Cow::Borrowed(&self.hot[at as usize..at as usize + len as usize]),
+        };
+        ChunkEntries { bytes, pos: 0, left: CHUNK, entry: std::marker::PhantomData }
     }
 
     /// The entries at positions `from..to` (clamped to the log), in order.
@@ -138,8 +221,13 @@ impl<T: Codec> CompactLog<T> {
         }
         let chunk = keep / CHUNK;
         let reopened: Vec<T> = self.chunk(chunk).take(keep - chunk * CHUNK).collect();
-        self.bytes.truncate(self.chunk_starts[chunk]);
-        self.chunk_starts.truncate(chunk);
+        let hot_keep = if chunk < self.cold_chunks { 0 } else { self.chunks[chunk].at as usize };
+        if let Some(cold) = &self.cold {
+            cold.resident(-((self.hot.len() - hot_keep) as isize));
+        }
+        self.hot.truncate(hot_keep);
+        self.chunks.truncate(chunk);
+        self.cold_chunks = self.cold_chunks.min(chunk);
         self.tail = reopened;
     }
 }

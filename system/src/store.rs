@@ -176,6 +176,11 @@ impl Store {
         }
     }
 
+    /// Lets the binlog move sealed chunks to `cold`.
+    pub fn attach_cold_store(&mut self, cold: &std::sync::Arc<dyn crate::compact_log::ColdStore>) {
+        self.db.outbox.attach(cold.clone());
+    }
+
     pub fn db(&self) -> &StoreDb {
         &self.db
     }

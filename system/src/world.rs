@@ -218,6 +218,17 @@ impl World {
         World { layout, nodes, pipeline: d.pipeline }
     }
 
+    /// Lets every broker partition and store binlog move sealed chunks to `cold` (see [`crate::compact_log`]).
+    pub fn attach_cold_store(&mut self, cold: &std::sync::Arc<dyn crate::compact_log::ColdStore>) {
+        for node in &mut self.nodes {
+            match node {
+                AnyNode::Broker(broker) => broker.attach_cold_store(cold),
+                AnyNode::Store(store) => store.attach_cold_store(cold),
+                _ => {}
+            }
+        }
+    }
+
     pub fn stores(&self) -> impl Iterator<Item = &Store> {
         self.nodes.iter().filter_map(|n| if let AnyNode::Store(s) = n { Some(s) } else { None })
     }

@@ -3,7 +3,8 @@
 //! a plain vector holds, for every kind of payload and key at its extremes.
 
 use proptest::prelude::*;
-use system::compact_log::{CHUNK, CompactLog};
+use std::sync::{Arc, Mutex};
+use system::compact_log::{CHUNK, ColdStore, CompactLog};
 use system::message::{BrokerRecord, Key, OrderOutcome, OrderReply, Payload, StockEvent};
 
 fn stock_event() -> impl Strategy<Value = StockEvent> {
@@ -34,6 +35,24 @@ fn record() -> impl Strategy<Value = BrokerRecord> {
     (key, payload()).prop_map(|(key, payload)| BrokerRecord { key, payload })
 }
 
+/// A cold store in memory that takes whatever it is offered.
+#[derive(Debug, Default)]
+struct MemoryCold(Mutex<Vec<u8>>);
+
+impl ColdStore for MemoryCold {
+    fn resident(&self, _bytes: isize) {}
+
+    fn put(&self, bytes: &[u8]) -> Option<u64> {
+        let mut stored = self.0.lock().unwrap();
+        stored.extend_from_slice(bytes);
+        Some((stored.len() - bytes.len()) as u64)
+    }
+
+    fn get(&self, at: u64, len: usize) -> Vec<u8> {
+        self.0.lock().unwrap()[at as usize..at as usize + len].to_vec()
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Push(Vec<BrokerRecord>),
@@ -42,7 +61,7 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        4 => proptest::collection::vec(record(), 0..3 * CHUNK).prop_map(Op::Push),
+        4 => proptest::collection::vec(record(), 0..16 * CHUNK).prop_map(Op::Push),
         1 => (0..6 * CHUNK).prop_map(Op::Truncate),
     ]
 }
@@ -52,6 +71,10 @@ proptest! {
 
     #[test]
     fn a_compact_log_reads_back_as_the_vector_it_stands_for(ops in proptest::collection::vec(op(), 1..8), reads in proptest::collection::vec((0..7 * CHUNK, 0..7 * CHUNK), 8)) {
+        // One log in memory, one whose sealed chunks move to a cold store.
+        let cold = Arc::new(MemoryCold::default());
+        let mut spilled = CompactLog::default();
+        spilled.attach(cold.clone());
         let mut log = CompactLog::default();
         let mut model: Vec<BrokerRecord> = Vec::new();
         for op in ops {
@@ -59,11 +82,13 @@ proptest! {
                 Op::Push(records) => {
                     for record in records {
                         log.push(record);
+                        spilled.push(record);
                         model.push(record);
                     }
                 }
                 Op::Truncate(keep) => {
                     log.truncate(keep);
+                    spilled.truncate(keep);
                     model.truncate(keep);
                 }
             }
@@ -71,12 +96,15 @@ proptest! {
             prop_assert_eq!(log.iter().collect::<Vec<_>>(), model.clone());
             for &(from, to) in &reads {
                 let expected: Vec<BrokerRecord> = model.get(from.min(to)..to.min(model.len())).unwrap_or_default().to_vec();
-                prop_assert_eq!(log.range(from, to).collect::<Vec<_>>(), expected, "range {}..{}", from, to);
+                prop_assert_eq!(log.range(from, to).collect::<Vec<_>>(), expected.clone(), "range {}..{}", from, to);
+                prop_assert_eq!(spilled.range(from, to).collect::<Vec<_>>(), expected, "cold: range {}..{}", from, to);
             }
             // Equal entries, equal logs: a log rebuilt by pushes alone compares equal.
             let mut rebuilt = CompactLog::default();
             model.iter().for_each(|&r| rebuilt.push(r));
             prop_assert_eq!(&rebuilt, &log);
+            prop_assert_eq!(&spilled, &log);
         }
+        prop_assert!(model.len() < 2_000 || !cold.0.lock().unwrap().is_empty(), "a long log moved chunks to the cold store");
     }
 }
