@@ -3,7 +3,7 @@
 use crate::checkers::{self, CheckContext, Verdict};
 use crate::des::{Engine, Outcome};
 use crate::history;
-use crate::metrics::{Percentiles, propagation_us};
+use crate::metrics::{Percentiles, SortedRuns, propagation_us};
 use crate::orders::{Confirmations, OrderBook, OrderMetrics};
 use crate::staleness::{StalenessSums, read_staleness_us};
 use crate::summary::{self, Metrics, SUMMARY_SCHEMA, Summary};
@@ -106,12 +106,12 @@ pub fn staleness_bound_us(scenario: &Scenario) -> u64 {
 /// What the metrics need from the history, summed over passes.
 #[derive(Debug, Default)]
 struct Tally {
-    fresh_read_staleness_us: Vec<u64>,
+    fresh_read_staleness_us: SortedRuns,
     reads_hidden: u64,
     reads_hidden_within_bound: u64,
     /// Rows per kind, in `Kind::ALL` order.
     kinds: [u64; Kind::ALL.len()],
-    propagation_us: Vec<u64>,
+    propagation_us: SortedRuns,
     commits_unreached: u64,
     staleness: StalenessSums,
     orders: OrderMetrics,
@@ -121,22 +121,24 @@ struct Tally {
 impl Tally {
     fn add(&mut self, history: &[Record], keys: &checkers::PerKey, orders: OrderBook, scenario: &Scenario, end_us: u64) {
         let bound_us = staleness_bound_us(scenario);
+        let mut fresh_read_staleness_us = Vec::new();
         for rows in keys.values() {
             for read in rows.reads {
                 let (staleness_us, _) = read_staleness_us(rows.commits, read);
                 if read.detail == "fresh" {
-                    self.fresh_read_staleness_us.push(staleness_us);
+                    fresh_read_staleness_us.push(staleness_us);
                 } else {
                     self.reads_hidden += 1;
                     self.reads_hidden_within_bound += u64::from(staleness_us <= bound_us);
                 }
             }
         }
+        self.fresh_read_staleness_us.add(fresh_read_staleness_us);
         for r in history {
             self.kinds[r.kind as usize] += 1;
         }
         let (latencies, unreached) = propagation_us(keys);
-        self.propagation_us.extend(latencies);
+        self.propagation_us.add(latencies);
         self.commits_unreached += unreached;
         self.staleness.add(history, scenario.chain.stores, bound_us, end_us);
         self.orders.add(&orders.metrics);
@@ -172,7 +174,7 @@ fn metrics(outcome: &Outcome, scenario: &Scenario, tally: Tally) -> Metrics {
         + if layout.mirrors { 2 * u64::from(layout.stores) } else { 0 } // store brokers and mirrors
         + 1; // central
     Metrics {
-        propagation: Percentiles::of(tally.propagation_us),
+        propagation: Percentiles::of_runs(&tally.propagation_us),
         commits_unreached: tally.commits_unreached,
         commits,
         central_applies,
@@ -180,7 +182,7 @@ fn metrics(outcome: &Outcome, scenario: &Scenario, tally: Tally) -> Metrics {
         reads,
         reads_hidden: tally.reads_hidden,
         reads_hidden_within_bound: tally.reads_hidden_within_bound,
-        fresh_read_staleness: Percentiles::of(tally.fresh_read_staleness_us),
+        fresh_read_staleness: Percentiles::of_runs(&tally.fresh_read_staleness_us),
         staleness: tally.staleness.times(),
         stale_transitions,
         messages: outcome.messages,

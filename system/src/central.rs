@@ -101,7 +101,13 @@ pub struct Central {
 impl Central {
     /// Central starts from the stores' initial snapshot (`initial[store][sku]`).
     pub fn new(config: CentralConfig, initial: &[Vec<i64>]) -> Self {
-        let view = initial.iter().flatten().map(|&on_hand| ViewRow { on_hand, version: 0 }).collect();
+        Self::from_snapshot(config, initial.iter().flatten().copied())
+    }
+
+    /// Central starts from the stores' initial snapshot, store by store, SKU by SKU.
+    pub fn from_snapshot(config: CentralConfig, initial: impl IntoIterator<Item = i64>) -> Self {
+        let mut view = Vec::with_capacity(config.stores as usize * config.skus_per_store as usize);
+        view.extend(initial.into_iter().map(|on_hand| ViewRow { on_hand, version: 0 }));
         let watermarks = vec![Watermark::default(); config.stores as usize];
         let certifier = Certifier::new(config.store_nodes.clone(), config.certify_timeout_us.unwrap_or(0));
         let orders = OrderDesk::new(config.orders.clone());

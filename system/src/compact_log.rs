@@ -30,7 +30,17 @@ pub struct Input<'b> {
     pos: usize,
 }
 
-impl Input<'_> {
+impl<'b> Input<'b> {
+    /// Decoding `bytes` from `pos`.
+    pub fn at(bytes: &'b [u8], pos: usize) -> Self {
+        Input { bytes, pos }
+    }
+
+    /// Where decoding has reached.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
     pub fn byte(&mut self) -> u8 {
         self.pos += 1;
         self.bytes[self.pos - 1]

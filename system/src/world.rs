@@ -89,12 +89,12 @@ impl World {
         let workload_end_us = scenario.run.duration_s * US_PER_S;
         let reconnect_backoff_us = scenario.network.reconnect_backoff_ms * US_PER_MS;
         let width = topic_width(scenario);
-        let initial: Vec<Vec<i64>> = (0..c.stores)
-            .map(|store| {
-                let mut rng = stream(seed, &format!("initial/store-{store}"));
-                (0..c.skus_per_store).map(|_| i64::from(rng.random_range(c.initial_on_hand_min..=c.initial_on_hand_max))).collect()
-            })
-            .collect();
+        // Each store's initial on_hand per SKU, drawn from its own stream: the
+        // store and central each draw it (never the chain's whole table at once).
+        let initial = |store: u32| {
+            let mut rng = stream(seed, &format!("initial/store-{store}"));
+            (0..c.skus_per_store).map(move |_| i64::from(rng.random_range(c.initial_on_hand_min..=c.initial_on_hand_max)))
+        };
         let workload = WorkloadConfig {
             skus: c.skus_per_store,
             lines_per_transaction: c.lines_per_transaction,
@@ -154,7 +154,7 @@ impl World {
                         pick_delay_us: scenario.online.pick_delay_s * US_PER_S,
                         order_answers_to: (d.pipeline == Pipeline::LegacyBatch).then_some(layout.central()),
                     },
-                    initial[i as usize].clone(),
+                    initial(i).collect(),
                     TillWorkload::new(&workload, stream(seed, &format!("till/store-{i}"))),
                 )),
                 Role::Relay(i) => AnyNode::Relay(Relay::new(RelayConfig {
@@ -168,7 +168,7 @@ impl World {
                 })),
                 Role::Broker => broker(if mirrors { width * c.stores } else { width }, false),
                 Role::StoreBroker(_) => broker(width, true),
-                Role::Central => AnyNode::Central(Central::new(
+                Role::Central => AnyNode::Central(Central::from_snapshot(
                     CentralConfig {
                         stores: c.stores,
                         skus_per_store: c.skus_per_store,
@@ -182,7 +182,7 @@ impl World {
                         certify_timeout_us: (d.pipeline == Pipeline::SyncMultimaster).then_some(d.suspect_timeout_ms * US_PER_MS),
                         orders: OrderDeskConfig::new((0..c.stores).map(|i| layout.store(i)).collect(), c.skus_per_store, d, &scenario.online),
                     },
-                    &initial,
+                    (0..c.stores).flat_map(initial),
                 )),
                 Role::Customers => AnyNode::Customers(Customers::new(
                     CustomersConfig {
