@@ -13,7 +13,7 @@ use std::process::Command;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Scenarios to run (national is not a default: it takes about 5 minutes and 2 GiB).
+    /// Scenarios to run (national is not a default: it takes about 4 to 5 minutes and 1.8 GiB).
     #[arg(long, value_delimiter = ',', default_value = "baseline,swarm,regional")]
     pub scenarios: Vec<String>,
     /// The seed of every run.
