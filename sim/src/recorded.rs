@@ -19,7 +19,7 @@ use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
-use system::compact_log::ColdStore;
+use system::compact_log::{ColdStore, Input, put_i64, put_varint};
 
 /// A bucket offers its bytes to the cold store once it holds this many.
 const BLOCK_BYTES: usize = 8 << 10;
@@ -165,25 +165,25 @@ impl History {
         .fold(0u8, |flags, &(set, bit)| if set { flags | bit } else { flags });
         out.push(r.kind as u8);
         out.push(flags);
-        varint(out, seq - bucket.next_seq);
-        varint(out, zigzag(r.t_us.wrapping_sub(bucket.last_t_us) as i64));
-        varint(out, u64::from(r.node));
+        put_varint(out, seq - bucket.next_seq);
+        put_i64(out, r.t_us.wrapping_sub(bucket.last_t_us) as i64);
+        put_varint(out, u64::from(r.node));
         if let (Some(store), false) = (r.store, store_implied) {
-            varint(out, u64::from(store));
+            put_varint(out, u64::from(store));
         }
         if let Some(sku) = r.sku {
-            varint(out, u64::from(sku));
+            put_varint(out, u64::from(sku));
         }
         for value in [r.qty, r.on_hand].into_iter().flatten() {
-            varint(out, zigzag(value));
+            put_i64(out, value);
         }
         for value in [r.version, r.order].into_iter().flatten() {
-            varint(out, value);
+            put_varint(out, value);
         }
         match detail {
-            Some(Ok(index)) => varint(out, index),
+            Some(Ok(index)) => put_varint(out, index),
             Some(Err(text)) => {
-                varint(out, text.len() as u64);
+                put_varint(out, text.len() as u64);
                 out.extend_from_slice(text.as_bytes());
             }
             None => {}
@@ -325,7 +325,7 @@ impl Reader<'_> {
         let flags = self.bytes()[self.pos + 1];
         self.pos += 2;
         let seq = self.next_seq + self.varint();
-        let t_us = self.last_t_us.wrapping_add(unzigzag(self.varint()) as u64);
+        let t_us = self.last_t_us.wrapping_add(self.i64() as u64);
         let node = self.varint() as u32;
         let set = |bit: u8| flags & bit != 0;
         let store = match (set(has::STORE), self.store) {
@@ -334,8 +334,8 @@ impl Reader<'_> {
             (true, None) => Some(self.varint() as u32),
         };
         let sku = set(has::SKU).then(|| self.varint() as u32);
-        let qty = set(has::QTY).then(|| unzigzag(self.varint()));
-        let on_hand = set(has::ON_HAND).then(|| unzigzag(self.varint()));
+        let qty = set(has::QTY).then(|| self.i64());
+        let on_hand = set(has::ON_HAND).then(|| self.i64());
         let version = set(has::VERSION).then(|| self.varint());
         let order = set(has::ORDER).then(|| self.varint());
         let detail = if set(has::STATIC_DETAIL) {
@@ -354,33 +354,16 @@ impl Reader<'_> {
     }
 
     fn varint(&mut self) -> u64 {
-        let mut value = 0u64;
-        let mut shift = 0;
-        loop {
-            let byte = self.bytes()[self.pos];
-            self.pos += 1;
-            value |= u64::from(byte & 0x7f) << shift;
-            if byte < 0x80 {
-                return value;
-            }
-            shift += 7;
-        }
+        let mut input = Input::at(self.bytes(), self.pos);
+        let value = input.varint();
+        self.pos = input.position();
+        value
     }
-}
 
-/// LEB128: seven bits a byte, low first.
-fn varint(out: &mut Vec<u8>, mut value: u64) {
-    while value >= 0x80 {
-        out.push(value as u8 | 0x80);
-        value >>= 7;
+    fn i64(&mut self) -> i64 {
+        let mut input = Input::at(self.bytes(), self.pos);
+        let value = input.i64();
+        self.pos = input.position();
+        value
     }
-    out.push(value as u8);
-}
-
-fn zigzag(value: i64) -> u64 {
-    ((value << 1) ^ (value >> 63)) as u64
-}
-
-fn unzigzag(value: u64) -> i64 {
-    (value >> 1) as i64 ^ -((value & 1) as i64)
 }
