@@ -1,5 +1,5 @@
 //! The run's history as it is kept: compact, grouped by store, digested as it
-//! grows, and spilled to a temporary file once it is large.
+//! grows, and moved to the run's cold store (a temporary file) once large.
 //!
 //! Each record is varint-encoded into its store's bucket (records without a
 //! store of the chain go to one more bucket) with its position in the whole
@@ -20,11 +20,11 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 use system::compact_log::{ColdStore, Input, put_i64, put_varint};
+use system::history::{Kind, Record};
+use system::layout::Layout;
 
 /// A bucket offers its bytes to the cold store once it holds this many.
 const BLOCK_BYTES: usize = 8 << 10;
-use system::history::{Kind, Record};
-use system::layout::Layout;
 
 /// Which optional fields a record has (one flag byte).
 mod has {
