@@ -5,6 +5,10 @@
 //! 80 as structs). Readers near the end (a consumer or relay keeping up) read
 //! the tail as it is; a reader further back (a replay) decodes from the chunk
 //! that holds its position. The entries read back are exactly those appended.
+//!
+//! An engine may lend a log a [`ColdStore`]: once the run holds enough in
+//! memory, sealed bytes move there a segment at a time, and reads fetch them
+//! back. The nodes themselves do no I/O.
 
 use crate::message::{BrokerRecord, Key, OrderOutcome, OrderReply, Payload, StockEvent};
 
