@@ -41,9 +41,9 @@ pub fn read(dir: &Path) -> Result<RunArtefacts, String> {
             events_path.display()
         ));
     }
-    let events = read_bytes(&events_path)?;
-    let records = sim::history::from_csv(&events, &layout).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let history = History::of(&layout, records);
+    let file = std::fs::File::open(&events_path).map_err(|e| format!("{}: cannot read: {e}", events_path.display()))?;
+    let mut history = History::new(&layout);
+    sim::history::read_csv(std::io::BufReader::new(file), &layout, |record| history.push(&record)).map_err(|e| format!("{}: {e}", dir.display()))?;
     let timeseries_path = dir.join("timeseries.csv");
     let timeseries = if timeseries_path.exists() {
         let text = String::from_utf8(read_bytes(&timeseries_path)?).map_err(|_| format!("{}: not UTF-8", timeseries_path.display()))?;

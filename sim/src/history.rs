@@ -132,20 +132,31 @@ pub fn layout(scenario: &Scenario) -> Layout {
 /// [`to_csv`]. Node names are resolved through `layout`, the chain of the run
 /// that wrote the file (see [`layout`]). An error names the line and column.
 pub fn from_csv(bytes: &[u8], layout: &Layout) -> Result<Vec<Record>, String> {
+    let mut records = Vec::new();
+    read_csv(bytes, layout, |record| records.push(record))?;
+    Ok(records)
+}
+
+/// Streams `events.csv` (schema v1) from `input`, handing each record to
+/// `each` in file order (a large file is never whole in memory); errors as
+/// [`from_csv`]'s.
+pub fn read_csv(input: impl std::io::Read, layout: &Layout, mut each: impl FnMut(Record)) -> Result<(), String> {
     let mut nodes: BTreeMap<String, u32> = (0..layout.count()).map(|id| (layout.name(id), id)).collect();
     nodes.insert(layout.name(system::history::ENGINE), system::history::ENGINE);
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(input);
     let header = reader.headers().map_err(|e| format!("events.csv: {e}"))?;
     if header.iter().ne(HEADER) {
         return Err(format!("events.csv: header is {:?}, schema v1 has {:?}", header.iter().collect::<Vec<_>>(), HEADER));
     }
-    let mut records = Vec::new();
-    for (index, row) in reader.records().enumerate() {
-        let line = index + 2;
-        let row = row.map_err(|e| format!("events.csv line {line}: {e}"))?;
-        records.push(record(&row, &nodes, layout.stores).map_err(|message| format!("events.csv line {line}: {message}"))?);
+    let mut row = csv::StringRecord::new();
+    for line in 2.. {
+        match reader.read_record(&mut row) {
+            Ok(false) => return Ok(()),
+            Ok(true) => each(record(&row, &nodes, layout.stores).map_err(|message| format!("events.csv line {line}: {message}"))?),
+            Err(e) => return Err(format!("events.csv line {line}: {e}")),
+        }
     }
-    Ok(records)
+    unreachable!("the lines run out before the integers do")
 }
 
 /// One data row of `events.csv` as a record.
