@@ -9,7 +9,12 @@
 
 use crate::checkers::{KeyRows, PerKey};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::Arc;
 use system::Micros;
+use system::compact_log::{ColdStore, Input, put_varint};
 use system::history::Record;
 
 /// A latency distribution in milliseconds.
@@ -54,50 +59,120 @@ impl Percentiles {
 
 /// Values gathered one pass at a time (a store's), kept as sorted runs with
 /// varint deltas: about 2 bytes a value instead of 8, and the same
-/// percentiles as [`Percentiles::of`] over all of them.
+/// percentiles as [`Percentiles::of`] over all of them. Given the run's cold
+/// store, runs move there once the run holds enough in memory, and the merge
+/// reads them back a window at a time.
 #[derive(Debug, Clone, Default)]
 pub struct SortedRuns {
-    bytes: Vec<u8>,
-    /// Each run's first byte and number of values.
-    runs: Vec<(usize, usize)>,
+    runs: Vec<SortedRun>,
     count: u64,
     sum: Micros,
+    cold: Option<Arc<dyn ColdStore>>,
+}
+
+/// One run's encoded values: in memory, or where the cold store put them.
+#[derive(Debug, Clone)]
+enum SortedRun {
+    Hot { bytes: Vec<u8>, count: usize },
+    Cold { at: u64, len: usize, count: usize },
+}
+
+/// Bytes of a cold run the merge reads at a time.
+const WINDOW_BYTES: usize = 4 << 10;
+
+/// Reads one run's values in order.
+struct RunCursor<'r> {
+    window: Cow<'r, [u8]>,
+    /// Where `window` starts within the run.
+    window_at: usize,
+    pos: usize,
+    /// The cold store and where the run is in it, for a cold run.
+    cold: Option<(&'r dyn ColdStore, u64, usize)>,
+    left: usize,
+    previous: Micros,
+}
+
+impl RunCursor<'_> {
+    fn next(&mut self) -> Option<Micros> {
+        self.left = self.left.checked_sub(1)?;
+        // A varint is at most 10 bytes: refill the window before one could straddle its end.
+        if let Some((cold, at, len)) = self.cold
+            && self.pos + 10 > self.window.len()
+            && self.window_at + self.window.len() < len
+        {
+            self.window_at += self.pos;
+            self.window = Cow::Owned(cold.get(at + self.window_at as u64, WINDOW_BYTES.min(len - self.window_at)));
+            self.pos = 0;
+        }
+        let mut input = Input::at(&self.window, self.pos);
+        self.previous += input.varint();
+        self.pos = input.position();
+        Some(self.previous)
+    }
 }
 
 impl SortedRuns {
+    /// Runs that move to `cold` once the run holds enough in memory.
+    pub fn with_cold_store(cold: Arc<dyn ColdStore>) -> Self {
+        SortedRuns { cold: Some(cold), ..SortedRuns::default() }
+    }
+
     /// Adds one pass's values.
     pub fn add(&mut self, mut values: Vec<Micros>) {
         if values.is_empty() {
             return;
         }
         values.sort_unstable();
-        self.runs.push((self.bytes.len(), values.len()));
+        let mut bytes = Vec::new();
         let mut previous = 0;
-        for value in values {
-            system::compact_log::put_varint(&mut self.bytes, value - previous);
-            self.count += 1;
+        for &value in &values {
+            put_varint(&mut bytes, value - previous);
             self.sum += value;
             previous = value;
+        }
+        let count = values.len();
+        self.count += count as u64;
+        let run = match &self.cold {
+            Some(cold) => {
+                cold.resident(bytes.len() as isize);
+                match cold.put(&bytes) {
+                    Some(at) => {
+                        cold.resident(-(bytes.len() as isize));
+                        SortedRun::Cold { at, len: bytes.len(), count }
+                    }
+                    None => SortedRun::Hot { bytes, count },
+                }
+            }
+            None => SortedRun::Hot { bytes, count },
+        };
+        self.runs.push(run);
+    }
+
+    fn cursor<'r>(&'r self, run: &'r SortedRun) -> RunCursor<'r> {
+        match run {
+            SortedRun::Hot { bytes, count } => {
+                RunCursor { window: Cow::Borrowed(bytes), window_at: 0, pos: 0, cold: None, left: *count, previous: 0 }
+            }
+            SortedRun::Cold { at, len, count } => RunCursor {
+                window: Cow::Owned(Vec::new()),
+                window_at: 0,
+                pos: 0,
+                cold: self.cold.as_deref().map(|cold| (cold, *at, *len)),
+                left: *count,
+                previous: 0,
+            },
         }
     }
 
     /// Every value in ascending order (a merge of the runs).
     fn ascending(&self) -> impl Iterator<Item = Micros> + '_ {
-        let mut cursors: Vec<(usize, usize, Micros)> = self.runs.iter().map(|&(at, count)| (at, count, 0)).collect();
-        let next = |run: usize, cursors: &mut Vec<(usize, usize, Micros)>| -> Option<Micros> {
-            let (at, left, previous) = &mut cursors[run];
-            *left = left.checked_sub(1)?;
-            let mut input = system::compact_log::Input::at(&self.bytes, *at);
-            *previous += input.varint();
-            *at = input.position();
-            Some(*previous)
-        };
-        let mut heads: std::collections::BinaryHeap<std::cmp::Reverse<(Micros, usize)>> =
-            (0..self.runs.len()).filter_map(|run| Some(std::cmp::Reverse((next(run, &mut cursors)?, run)))).collect();
+        let mut cursors: Vec<RunCursor> = self.runs.iter().map(|run| self.cursor(run)).collect();
+        let mut heads: BinaryHeap<Reverse<(Micros, usize)>> =
+            cursors.iter_mut().enumerate().filter_map(|(run, cursor)| Some(Reverse((cursor.next()?, run)))).collect();
         std::iter::from_fn(move || {
-            let std::cmp::Reverse((value, run)) = heads.pop()?;
-            if let Some(following) = next(run, &mut cursors) {
-                heads.push(std::cmp::Reverse((following, run)));
+            let Reverse((value, run)) = heads.pop()?;
+            if let Some(following) = cursors[run].next() {
+                heads.push(Reverse((following, run)));
             }
             Some(value)
         })

@@ -119,6 +119,11 @@ impl History {
         self.len == 0
     }
 
+    /// The cold store the history moves blocks to (the checks' metrics share it).
+    pub fn cold_store(&self) -> Arc<dyn ColdStore> {
+        self.cold.clone()
+    }
+
     /// Whether blocks of the history went to the cold store.
     pub fn spilled(&self) -> bool {
         self.buckets.iter().any(|bucket| !bucket.spilled.is_empty())

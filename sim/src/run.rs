@@ -86,7 +86,12 @@ pub fn check(scenario: &Scenario, outcome: Outcome, engine: EngineKind) -> Run {
         staleness_bound_us: staleness_bound_us(scenario),
     };
     let mut invariants = BTreeMap::new();
-    let mut tally = Tally::default();
+    let cold = outcome.history.cold_store();
+    let mut tally = Tally {
+        propagation_us: SortedRuns::with_cold_store(cold.clone()),
+        fresh_read_staleness_us: SortedRuns::with_cold_store(cold),
+        ..Tally::default()
+    };
     for pass in outcome.history.passes() {
         let keys = checkers::per_key(&pass.records);
         let orders = OrderBook::of_pass(&pass.records, &pass.seqs, &keys);

@@ -87,14 +87,19 @@ proptest! {
 
     #[test]
     fn sorted_runs_give_the_percentiles_of_all_their_values(
-        runs in proptest::collection::vec(proptest::collection::vec(prop_oneof![0u64..50, 0u64..5_000_000, 0u64..(1 << 40)], 0..300), 0..12)
+        runs in proptest::collection::vec(proptest::collection::vec(prop_oneof![0u64..50, 0u64..5_000_000, 0u64..(1 << 40)], 0..3_000), 0..6)
     ) {
         // Goal: keeping each pass's values as a compact sorted run loses no
         // figure. Method: any values (ties, zeros, wide ranges) in any number of runs.
         let mut sorted = sim::metrics::SortedRuns::default();
         runs.iter().for_each(|run| sorted.add(run.clone()));
         let all: Vec<u64> = runs.concat();
-        prop_assert_eq!(sim::metrics::Percentiles::of_runs(&sorted), sim::metrics::Percentiles::of(all));
+        let expected = sim::metrics::Percentiles::of(all);
+        prop_assert_eq!(&sim::metrics::Percentiles::of_runs(&sorted), &expected);
+        // The same, every run moved to a cold store and read back a window at a time.
+        let mut cold = sim::metrics::SortedRuns::with_cold_store(std::sync::Arc::new(sim::cold::ColdFile::new(0)));
+        runs.iter().for_each(|run| cold.add(run.clone()));
+        prop_assert_eq!(&sim::metrics::Percentiles::of_runs(&cold), &expected);
     }
 }
 
