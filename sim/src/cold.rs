@@ -94,6 +94,7 @@ impl ColdStore for ColdFile {
             return None;
         }
         *len += bytes.len() as u64;
+        self.resident.fetch_sub(bytes.len() as isize, Ordering::Relaxed);
         Some(at)
     }
 

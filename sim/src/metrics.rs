@@ -29,30 +29,55 @@ pub struct Percentiles {
     pub mean_ms: f64,
 }
 
+/// The index of the nearest-rank `p` quantile among `n` sorted values (`n` > 0).
+fn rank_index(p: f64, n: usize) -> usize {
+    ((p * n as f64).ceil().max(1.0) as usize).min(n) - 1
+}
+
 /// The nearest-rank `p` quantile of sorted values.
 pub fn nearest_rank(sorted: &[Micros], p: f64) -> Micros {
     if sorted.is_empty() {
         return 0;
     }
-    let rank = (p * sorted.len() as f64).ceil().max(1.0) as usize;
-    sorted[rank.min(sorted.len()) - 1]
+    sorted[rank_index(p, sorted.len())]
 }
 
 impl Percentiles {
     /// Summarises latencies in microseconds (sorted here).
     pub fn of(mut latencies_us: Vec<Micros>) -> Self {
         latencies_us.sort_unstable();
+        let sum = latencies_us.iter().sum();
+        Self::of_ascending(latencies_us.len() as u64, sum, latencies_us.into_iter())
+    }
+
+    /// The same figures as [`Percentiles::of`] over every value of `runs`.
+    pub fn of_runs(runs: &SortedRuns) -> Self {
+        Self::of_ascending(runs.count, runs.sum, runs.ascending())
+    }
+
+    /// The figures of `count` values, given in ascending order, that sum to `sum`.
+    fn of_ascending(count: u64, sum: Micros, mut ascending: impl Iterator<Item = Micros>) -> Self {
         let ms = |us: Micros| us as f64 / 1000.0;
-        let count = latencies_us.len() as u64;
-        let mean_ms = if count == 0 { 0.0 } else { ms(latencies_us.iter().sum::<Micros>()) / count as f64 };
+        let n = count as usize;
+        // p50, p90, p99, p99.9 and the maximum (p = 1), read off in one walk.
+        let mut at = [0; 5];
+        let (mut next, mut last) = (0, 0);
+        for (slot, p) in [0.50, 0.90, 0.99, 0.999, 1.0].into_iter().enumerate().take_while(|_| n > 0) {
+            let rank = rank_index(p, n);
+            if rank >= next {
+                last = ascending.nth(rank - next).expect("as many values as counted");
+                next = rank + 1;
+            }
+            at[slot] = last;
+        }
         Percentiles {
             count,
-            p50_ms: ms(nearest_rank(&latencies_us, 0.50)),
-            p90_ms: ms(nearest_rank(&latencies_us, 0.90)),
-            p99_ms: ms(nearest_rank(&latencies_us, 0.99)),
-            p999_ms: ms(nearest_rank(&latencies_us, 0.999)),
-            max_ms: ms(latencies_us.last().copied().unwrap_or(0)),
-            mean_ms,
+            p50_ms: ms(at[0]),
+            p90_ms: ms(at[1]),
+            p99_ms: ms(at[2]),
+            p999_ms: ms(at[3]),
+            max_ms: ms(at[4]),
+            mean_ms: if count == 0 { 0.0 } else { ms(sum) / count as f64 },
         }
     }
 }
@@ -136,10 +161,7 @@ impl SortedRuns {
             Some(cold) => {
                 cold.resident(bytes.len() as isize);
                 match cold.put(&bytes) {
-                    Some(at) => {
-                        cold.resident(-(bytes.len() as isize));
-                        SortedRun::Cold { at, len: bytes.len(), count }
-                    }
+                    Some(at) => SortedRun::Cold { at, len: bytes.len(), count },
                     None => SortedRun::Hot { bytes, count },
                 }
             }
@@ -176,36 +198,6 @@ impl SortedRuns {
             }
             Some(value)
         })
-    }
-}
-
-impl Percentiles {
-    /// The same figures as [`Percentiles::of`] over every value of `runs`.
-    pub fn of_runs(runs: &SortedRuns) -> Self {
-        let ms = |us: Micros| us as f64 / 1000.0;
-        let n = runs.count as usize;
-        if n == 0 {
-            return Percentiles::of(Vec::new());
-        }
-        let rank = |p: f64| ((p * n as f64).ceil().max(1.0) as usize).min(n) - 1;
-        let ranks = [rank(0.50), rank(0.90), rank(0.99), rank(0.999), n - 1];
-        let mut at = [0; 5];
-        for (i, value) in runs.ascending().enumerate().take(n) {
-            for (slot, &r) in ranks.iter().enumerate() {
-                if r == i {
-                    at[slot] = value;
-                }
-            }
-        }
-        Percentiles {
-            count: runs.count,
-            p50_ms: ms(at[0]),
-            p90_ms: ms(at[1]),
-            p99_ms: ms(at[2]),
-            p999_ms: ms(at[3]),
-            max_ms: ms(at[4]),
-            mean_ms: ms(runs.sum) / runs.count as f64,
-        }
     }
 }
 

@@ -208,7 +208,6 @@ impl History {
             return;
         }
         if let Some(at) = self.cold.put(&bucket.bytes) {
-            self.cold.resident(-(bucket.bytes.len() as isize));
             bucket.spilled.push((at, bucket.bytes.len()));
             bucket.bytes.clear();
             if bucket.bytes.capacity() > 2 * BLOCK_BYTES {

@@ -156,10 +156,6 @@ impl Tally {
 }
 
 fn metrics(outcome: &Outcome, scenario: &Scenario, tally: Tally) -> Metrics {
-    let count = |kind: Kind| tally.count(kind);
-    let commits = Kind::ALL.iter().filter(|k| k.is_commit()).map(|&k| count(k)).sum();
-    let (central_applies, reads, stale_transitions, till_sales_refused) =
-        (count(Kind::CentralApply), count(Kind::Read), count(Kind::Stale), count(Kind::SaleRefused));
     let world = &outcome.world;
     let mut busy_share_max: BTreeMap<String, f64> = BTreeMap::new();
     let mut busy_s_total: BTreeMap<String, f64> = BTreeMap::new();
@@ -181,19 +177,19 @@ fn metrics(outcome: &Outcome, scenario: &Scenario, tally: Tally) -> Metrics {
     Metrics {
         propagation: Percentiles::of_runs(&tally.propagation_us),
         commits_unreached: tally.commits_unreached,
-        commits,
-        central_applies,
+        commits: Kind::ALL.iter().filter(|k| k.is_commit()).map(|&k| tally.count(k)).sum(),
+        central_applies: tally.count(Kind::CentralApply),
         events_skipped: world.central().events_skipped,
-        reads,
+        reads: tally.count(Kind::Read),
         reads_hidden: tally.reads_hidden,
         reads_hidden_within_bound: tally.reads_hidden_within_bound,
         fresh_read_staleness: Percentiles::of_runs(&tally.fresh_read_staleness_us),
         staleness: tally.staleness.times(),
-        stale_transitions,
+        stale_transitions: tally.count(Kind::Stale),
         messages: outcome.messages,
         till_lines_lost: world.stores().map(|s| s.lines_lost).sum(),
         till_transactions_missed: world.stores().map(|s| s.workload().transactions_missed).sum(),
-        till_sales_refused,
+        till_sales_refused: tally.count(Kind::SaleRefused),
         broker_records_lost: world.broker().records_lost,
         rebalances: world.broker().rebalances,
         drain_s: outcome.drained_at_us.map(|t| (t - outcome.workload_end_us) as f64 / US_PER_S as f64),

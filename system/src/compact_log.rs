@@ -93,7 +93,8 @@ pub fn put_i64(out: &mut Vec<u8>, value: i64) {
 pub trait ColdStore: std::fmt::Debug + Send + Sync {
     /// Logs hold `bytes` more (or, negative, fewer) sealed bytes in memory.
     fn resident(&self, bytes: isize);
-    /// Takes `bytes` if memory holds enough to spill: where they now are. `None`: keep them.
+    /// Takes `bytes` if memory holds enough to spill: where they now are (they
+    /// no longer count as held in memory). `None`: keep them.
     fn put(&self, bytes: &[u8]) -> Option<u64>;
     /// The `len` bytes put at `at`.
     fn get(&self, at: u64, len: usize) -> Vec<u8>;
@@ -194,7 +195,6 @@ impl<T: Codec> CompactLog<T> {
             {
                 self.chunks[self.cold_chunks..].iter_mut().for_each(|chunk| chunk.at += at);
                 self.cold_chunks = self.chunks.len();
-                cold.resident(-(self.hot.len() as isize));
                 self.hot = Vec::new();
             }
         }
