@@ -136,8 +136,11 @@ impl Broker {
         let mut records = Vec::new();
         for &(partition, offset) in positions {
             let Some(log) = self.logs.get(partition as usize) else { continue };
+            let from = offset as usize;
+            if from >= log.len() {
+                continue;
+            }
             let room = max_records as usize - records.len();
-            let from = (offset as usize).min(log.len());
             let to = log.len().min(from + room);
             records.extend(log.range(from, to).zip(from as u64..).map(|(record, offset)| (partition, offset, record)));
             if records.len() >= max_records as usize {
@@ -163,12 +166,13 @@ impl Broker {
 
     /// Answers the parked fetches that now have data.
     fn wake_parked(&mut self, ctx: &mut Ctx) {
-        let parked = std::mem::take(&mut self.parked);
-        for fetch in parked {
+        let mut i = 0;
+        while let Some(fetch) = self.parked.get(i) {
             let records = self.collect(&fetch.positions, fetch.max_records);
             if records.is_empty() {
-                self.parked.push(fetch);
+                i += 1;
             } else {
+                let fetch = self.parked.remove(i);
                 self.answer(ctx, &fetch, records);
             }
         }
