@@ -39,8 +39,23 @@ impl Sampler {
             Sampler::Exponential(exp) => exp.sample(rng),
             Sampler::Lognormal(log_normal) => log_normal.sample(rng),
         };
-        (ms * 1000.0).round().max(0.0) as u64
+        round_us(ms * 1000.0)
     }
+}
+
+/// `us.round().max(0.0) as u64`, without calling libm's `round` (the x86-64
+/// baseline has no rounding instruction, and every latency draw ends here).
+pub fn round_us(us: f64) -> u64 {
+    const EXACT_FROM: f64 = (1u64 << 52) as f64;
+    if us.is_nan() || us <= 0.0 {
+        return 0;
+    }
+    if us >= EXACT_FROM {
+        return us as u64;
+    }
+    // Below 2^52 the whole part and the fraction are exact; halves round up, as `round` does.
+    let whole = us as u64;
+    if us - whole as f64 >= 0.5 { whole + 1 } else { whole }
 }
 
 impl Distribution {
@@ -114,6 +129,47 @@ mod tests {
             draws.sort_unstable();
             let median = draws[draws.len() / 2] as f64;
             assert!((median - 2000.0).abs() < 100.0, "{d:?} median {median}");
+        }
+    }
+
+    #[test]
+    fn round_us_rounds_as_std_does() {
+        // Goal: the hand-written rounding gives exactly `round().max(0.0) as u64`.
+        // Method: edge values (halves, the largest double below a half, 2^52
+        // and around it, infinities, NaN, negatives), then a million random bit patterns.
+        use rand::RngExt;
+        let std_round = |us: f64| us.round().max(0.0) as u64;
+        let edges = [
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            0.49999999999999994,
+            1.4999999999999998,
+            4503599627370495.5,
+            4503599627370496.0,
+            9007199254740993.0,
+            1e19,
+            1e20,
+            -0.5,
+            -3.7,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::MIN_POSITIVE,
+            1234.5,
+        ];
+        for us in edges {
+            assert_eq!(round_us(us), std_round(us), "{us:e}");
+        }
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for _ in 0..1_000_000 {
+            let bits: u64 = rng.random();
+            let scaled = rng.random_range(0.0..1e7) * if rng.random_bool(0.1) { -1.0 } else { 1.0 };
+            for us in [f64::from_bits(bits), scaled, scaled.floor() + 0.5] {
+                assert_eq!(round_us(us), std_round(us), "{us:e}");
+            }
         }
     }
 }

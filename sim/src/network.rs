@@ -24,8 +24,8 @@ pub struct NetworkModel {
     layout: Layout,
     /// The latency of each link class: store-local, WAN, central LAN.
     samplers: [Sampler; 3],
-    /// Per sender, its receivers in first-use order (scanned: a compact list,
-    /// since the broker talks to every relay), and the links in the same order.
+    /// Per sender, its receivers in id order (a compact sorted list, since the
+    /// broker talks to every relay), and the links in the same order.
     peers: Vec<Vec<NodeId>>,
     links: Vec<Vec<Link>>,
     /// Messages sent so far.
@@ -58,13 +58,13 @@ impl NetworkModel {
         let sampler = self.sampler(self.layout.link_class(from, to));
         let (seed, layout) = (self.seed, self.layout);
         let (peers, links) = (&mut self.peers[from as usize], &mut self.links[from as usize]);
-        let at = match peers.iter().position(|&peer| peer == to) {
-            Some(at) => at,
-            None => {
+        let at = match peers.binary_search(&to) {
+            Ok(at) => at,
+            Err(at) => {
                 let rng = stream(seed, &format!("network/{}->{}", layout.name(from), layout.name(to)));
-                peers.push(to);
-                links.push(Link { rng, last_delivery_us: 0 });
-                links.len() - 1
+                peers.insert(at, to);
+                links.insert(at, Link { rng, last_delivery_us: 0 });
+                at
             }
         };
         let link = &mut links[at];
@@ -86,6 +86,6 @@ impl NetworkModel {
 
     /// Nodes that have sent to `node` (they hold a connection to it), in id order.
     pub fn peers_sending_to(&self, node: NodeId) -> Vec<NodeId> {
-        (0..self.peers.len() as NodeId).filter(|&from| from != node && self.peers[from as usize].contains(&node)).collect()
+        (0..self.peers.len() as NodeId).filter(|&from| from != node && self.peers[from as usize].binary_search(&node).is_ok()).collect()
     }
 }

@@ -258,10 +258,14 @@ impl Node for Broker {
             }
             Timer::FetchDeadline => {
                 self.deadline_timer_us = None;
-                let (due, waiting) = std::mem::take(&mut self.parked).into_iter().partition(|f| f.deadline_us <= ctx.now_us);
-                self.parked = waiting;
-                for fetch in due {
-                    self.answer(ctx, &fetch, Vec::new());
+                let mut i = 0;
+                while let Some(fetch) = self.parked.get(i) {
+                    if fetch.deadline_us <= ctx.now_us {
+                        let fetch = self.parked.remove(i);
+                        self.answer(ctx, &fetch, Vec::new());
+                    } else {
+                        i += 1;
+                    }
                 }
                 self.arm_deadline(ctx);
             }

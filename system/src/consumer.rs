@@ -57,7 +57,7 @@ struct Handing {
     request_id: u64,
     generation: u32,
     /// Kept to send again if the connection to the sink resets.
-    records: Vec<(u32, BrokerRecord)>,
+    records: Vec<(u32, u64, BrokerRecord)>,
     /// The next offset per partition once this batch is through.
     offsets: Vec<(u32, u64)>,
 }
@@ -140,11 +140,11 @@ impl Consumer {
         let request_id = handing.request_id;
         match self.config.sink {
             Sink::Central(central) => {
-                let events: Vec<Payload> = handing.records.iter().map(|(_, record)| record.payload).collect();
+                let events: Vec<Payload> = handing.records.iter().map(|(_, _, record)| record.payload).collect();
                 ctx.send(central, Msg::Apply { request_id, events });
             }
             Sink::Broker { broker, first_partition } => {
-                let records = handing.records.iter().map(|&(p, record)| (first_partition + p, record)).collect();
+                let records = handing.records.iter().map(|&(p, _, record)| (first_partition + p, record)).collect();
                 ctx.send(broker, Msg::Produce { request_id, records });
             }
         }
@@ -215,19 +215,20 @@ impl Node for Consumer {
                     return;
                 }
                 self.records_fetched += records.len() as u64;
-                let mut offsets: BTreeMap<u32, u64> = BTreeMap::new();
-                let records: Vec<(u32, BrokerRecord)> = records
-                    .into_iter()
-                    .map(|(partition, offset, record)| {
-                        offsets.insert(partition, offset + 1);
-                        (partition, record)
-                    })
-                    .collect();
-                for (&partition, &next) in &offsets {
+                // The next offset per partition, in partition order (records come in offset order per partition).
+                let mut offsets: Vec<(u32, u64)> = Vec::new();
+                for &(partition, offset, _) in &records {
+                    match offsets.iter_mut().find(|(p, _)| *p == partition) {
+                        Some((_, next)) => *next = offset + 1,
+                        None => offsets.push((partition, offset + 1)),
+                    }
+                }
+                offsets.sort_unstable_by_key(|&(partition, _)| partition);
+                for &(partition, next) in &offsets {
                     self.positions.insert(partition, next);
                 }
                 let request_id = self.request_id();
-                let handing = Handing { request_id, generation, records, offsets: offsets.into_iter().collect() };
+                let handing = Handing { request_id, generation, records, offsets };
                 self.hand(ctx, &handing);
                 self.handing = Some(handing);
             }
