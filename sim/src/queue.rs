@@ -8,6 +8,10 @@
 //! first non-empty one (each entry moves at most once per bit, against a
 //! binary heap's sift on every push and pop). Entries at the time being
 //! popped wait in a FIFO, in insertion order.
+//!
+//! The earliest item is often the one just pushed (a service time or a short
+//! hop, before anything else is due): it waits apart, in `front`, and goes
+//! out without touching the slab or the buckets.
 
 use system::Micros;
 
@@ -18,13 +22,19 @@ const BUCKETS: usize = 65;
 /// must not be before the time of the last item popped.
 #[derive(Debug)]
 pub struct EventQueue<T> {
-    /// Items at the time last popped, in insertion order.
+    /// The earliest item, when it was earlier than everything queued as it
+    /// came: before everything in `now` and the buckets, ties included.
+    front: Option<(Micros, u64, T)>,
+    /// Items at the time `last`, in insertion order.
     now: std::collections::VecDeque<(u64, u32)>,
     /// Bucket `b` holds entries `(time, sequence, slot)` whose time first differs from `last` at bit `b - 1`.
     buckets: Vec<Vec<(Micros, u64, u32)>>,
+    /// The earliest time in bucket `b`, while it holds entries.
+    bucket_min: [Micros; BUCKETS],
     /// Bit `b` is set when bucket `b` holds entries.
     occupied: u128,
-    /// The time of the last item popped.
+    /// The time the buckets are filed against: of the last item popped from
+    /// them (an item popped from `front` is not later than anything queued).
     last: Micros,
     len: usize,
     slots: Vec<Option<T>>,
@@ -35,8 +45,10 @@ pub struct EventQueue<T> {
 impl<T> Default for EventQueue<T> {
     fn default() -> Self {
         EventQueue {
+            front: None,
             now: std::collections::VecDeque::new(),
             buckets: vec![Vec::new(); BUCKETS],
+            bucket_min: [0; BUCKETS],
             occupied: 0,
             last: 0,
             len: 0,
@@ -51,6 +63,31 @@ impl<T> EventQueue<T> {
     /// Schedules `item` at `at_us`, after everything already scheduled at that time.
     pub fn push(&mut self, at_us: Micros, item: T) {
         self.seq += 1;
+        self.len += 1;
+        debug_assert!(at_us >= self.last, "the queue is monotone: nothing is scheduled before the last item popped");
+        let seq = self.seq;
+        let earliest = match &self.front {
+            Some((front_at, _, _)) => at_us < *front_at,
+            None => self.queued_min().is_none_or(|min| at_us < min),
+        };
+        if !earliest {
+            self.enqueue(at_us, seq, item);
+        } else if let Some((at, earlier_seq, earlier)) = self.front.replace((at_us, seq, item)) {
+            // The item it displaces joins the queue, keeping its place among ties.
+            self.enqueue(at, earlier_seq, earlier);
+        }
+    }
+
+    /// The earliest time in `now` and the buckets.
+    fn queued_min(&self) -> Option<Micros> {
+        if !self.now.is_empty() {
+            return Some(self.last);
+        }
+        (self.occupied != 0).then(|| self.bucket_min[self.occupied.trailing_zeros() as usize])
+    }
+
+    /// Puts an item in the slab, and its entry in `now` or a bucket.
+    fn enqueue(&mut self, at_us: Micros, seq: u64, item: T) {
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot as usize] = Some(item);
@@ -61,17 +98,19 @@ impl<T> EventQueue<T> {
                 (self.slots.len() - 1) as u32
             }
         };
-        debug_assert!(at_us >= self.last, "the queue is monotone: nothing is scheduled before the last item popped");
         if at_us == self.last {
-            self.now.push_back((self.seq, slot));
+            self.now.push_back((seq, slot));
         } else {
-            self.file(at_us, self.seq, slot);
+            self.file(at_us, seq, slot);
         }
-        self.len += 1;
     }
 
     /// The earliest item and its time.
     pub fn pop(&mut self) -> Option<(Micros, T)> {
+        if let Some((at, _, item)) = self.front.take() {
+            self.len -= 1;
+            return Some((at, item));
+        }
         if self.now.is_empty() {
             if self.occupied == 0 {
                 return None;
@@ -105,7 +144,9 @@ impl<T> EventQueue<T> {
     fn file(&mut self, at: Micros, seq: u64, slot: u32) {
         let bucket = BUCKETS - (at ^ self.last).leading_zeros() as usize;
         self.buckets[bucket].push((at, seq, slot));
-        self.occupied |= 1 << bucket;
+        let bit = 1 << bucket;
+        self.bucket_min[bucket] = if self.occupied & bit == 0 { at } else { self.bucket_min[bucket].min(at) };
+        self.occupied |= bit;
     }
 
     pub fn len(&self) -> usize {
@@ -123,7 +164,8 @@ mod tests {
 
     #[test]
     fn pops_by_time_then_insertion_order() {
-        // Goal: ties at one time come out in the order they went in; slots are reused.
+        // Goal: ties at one time come out in the order they went in, whether
+        // they waited in `front` or in the buckets; slots are reused.
         let mut q = EventQueue::default();
         q.push(5, "c");
         q.push(1, "a");
@@ -131,8 +173,10 @@ mod tests {
         q.push(1, "b");
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
         assert_eq!(order, vec![(1, "a"), (1, "b"), (5, "c"), (5, "d")]);
+        let slots = q.slots.len();
         q.push(6, "e");
-        assert_eq!(q.slots.len(), 4, "a freed slot is reused");
+        q.push(7, "f");
+        assert_eq!(q.slots.len(), slots, "a freed slot is reused");
     }
 
     #[test]
