@@ -29,8 +29,6 @@ pub struct EventQueue<T> {
     now: std::collections::VecDeque<(u64, u32)>,
     /// Bucket `b` holds entries `(time, sequence, slot)` whose time first differs from `last` at bit `b - 1`.
     buckets: Vec<Vec<(Micros, u64, u32)>>,
-    /// The earliest time in bucket `b`, while it holds entries.
-    bucket_min: [Micros; BUCKETS],
     /// Bit `b` is set when bucket `b` holds entries.
     occupied: u128,
     /// The time the buckets are filed against: of the last item popped from
@@ -48,7 +46,6 @@ impl<T> Default for EventQueue<T> {
             front: None,
             now: std::collections::VecDeque::new(),
             buckets: vec![Vec::new(); BUCKETS],
-            bucket_min: [0; BUCKETS],
             occupied: 0,
             last: 0,
             len: 0,
@@ -68,7 +65,7 @@ impl<T> EventQueue<T> {
         let seq = self.seq;
         let earliest = match &self.front {
             Some((front_at, _, _)) => at_us < *front_at,
-            None => self.queued_min().is_none_or(|min| at_us < min),
+            None => self.before_everything_queued(at_us),
         };
         if !earliest {
             self.enqueue(at_us, seq, item);
@@ -78,12 +75,16 @@ impl<T> EventQueue<T> {
         }
     }
 
-    /// The earliest time in `now` and the buckets.
-    fn queued_min(&self) -> Option<Micros> {
-        if !self.now.is_empty() {
-            return Some(self.last);
-        }
-        (self.occupied != 0).then(|| self.bucket_min[self.occupied.trailing_zeros() as usize])
+    /// Whether `at_us` is surely before everything in `now` and the buckets:
+    /// nothing waits at `last`, and `at_us` is `last` or would go in a lower
+    /// bucket than the first occupied one (whose entries are all later).
+    fn before_everything_queued(&self, at_us: Micros) -> bool {
+        self.now.is_empty() && (at_us == self.last || Self::bucket(at_us, self.last) < self.occupied.trailing_zeros() as usize)
+    }
+
+    /// The bucket of an entry at `at`, later than `last`.
+    fn bucket(at: Micros, last: Micros) -> usize {
+        BUCKETS - (at ^ last).leading_zeros() as usize
     }
 
     /// Puts an item in the slab, and its entry in `now` or a bucket.
@@ -142,11 +143,9 @@ impl<T> EventQueue<T> {
 
     /// Puts an entry later than `last` in its bucket.
     fn file(&mut self, at: Micros, seq: u64, slot: u32) {
-        let bucket = BUCKETS - (at ^ self.last).leading_zeros() as usize;
+        let bucket = Self::bucket(at, self.last);
         self.buckets[bucket].push((at, seq, slot));
-        let bit = 1 << bucket;
-        self.bucket_min[bucket] = if self.occupied & bit == 0 { at } else { self.bucket_min[bucket].min(at) };
-        self.occupied |= bit;
+        self.occupied |= 1 << bucket;
     }
 
     pub fn len(&self) -> usize {
