@@ -166,14 +166,20 @@ impl Broker {
 
     /// Answers the parked fetches that now have data.
     fn wake_parked(&mut self, ctx: &mut Ctx) {
+        self.answer_parked(ctx, |broker, fetch| Some(broker.collect(&fetch.positions, fetch.max_records)).filter(|records| !records.is_empty()));
+    }
+
+    /// Answers, in the order they parked, the parked fetches `answer_of` has
+    /// an answer for; the others stay parked, in order.
+    fn answer_parked(&mut self, ctx: &mut Ctx, answer_of: impl Fn(&Self, &ParkedFetch) -> Option<Vec<(u32, u64, BrokerRecord)>>) {
         let mut i = 0;
         while let Some(fetch) = self.parked.get(i) {
-            let records = self.collect(&fetch.positions, fetch.max_records);
-            if records.is_empty() {
-                i += 1;
-            } else {
-                let fetch = self.parked.remove(i);
-                self.answer(ctx, &fetch, records);
+            match answer_of(self, fetch) {
+                Some(records) => {
+                    let fetch = self.parked.remove(i);
+                    self.answer(ctx, &fetch, records);
+                }
+                None => i += 1,
             }
         }
     }
@@ -258,15 +264,8 @@ impl Node for Broker {
             }
             Timer::FetchDeadline => {
                 self.deadline_timer_us = None;
-                let mut i = 0;
-                while let Some(fetch) = self.parked.get(i) {
-                    if fetch.deadline_us <= ctx.now_us {
-                        let fetch = self.parked.remove(i);
-                        self.answer(ctx, &fetch, Vec::new());
-                    } else {
-                        i += 1;
-                    }
-                }
+                let now_us = ctx.now_us;
+                self.answer_parked(ctx, |_, fetch| (fetch.deadline_us <= now_us).then(Vec::new));
                 self.arm_deadline(ctx);
             }
             _ => {}
