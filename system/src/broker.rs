@@ -46,8 +46,9 @@ pub struct Broker {
     config: BrokerConfig,
     // durable
     logs: Vec<CompactLog<BrokerRecord>>,
-    /// When each record was appended (kept only with `acks = leader`).
-    appended_at_us: Vec<Vec<Micros>>,
+    /// When each record was appended (kept only with `acks = leader`), as
+    /// compact as the logs: what a leader crash loses is read from it.
+    appended_at_us: Vec<CompactLog<Micros>>,
     committed: Vec<u64>,
     // volatile
     /// Members and when each was last heard from.
@@ -71,7 +72,7 @@ impl Broker {
         Broker {
             config,
             logs: vec![CompactLog::default(); partitions],
-            appended_at_us: vec![Vec::new(); partitions],
+            appended_at_us: vec![CompactLog::default(); partitions],
             committed: vec![0; partitions],
             members: BTreeMap::new(),
             generation: 0,
@@ -86,6 +87,7 @@ impl Broker {
     /// Lets the partition logs move sealed chunks to `cold`.
     pub fn attach_cold_store(&mut self, cold: &std::sync::Arc<dyn crate::compact_log::ColdStore>) {
         self.logs.iter_mut().for_each(|log| log.attach(cold.clone()));
+        self.appended_at_us.iter_mut().for_each(|times| times.attach(cold.clone()));
     }
 
     /// The partition logs.
@@ -277,7 +279,8 @@ impl Node for Broker {
             // The leader's unreplicated tail dies with it.
             let replicated_before = now_us.saturating_sub(self.config.replication_lag_us);
             for ((log, appended), committed) in self.logs.iter_mut().zip(&mut self.appended_at_us).zip(&mut self.committed) {
-                let keep = appended.partition_point(|&t| t <= replicated_before);
+                // A clock set back leaves the times unsorted: the split is std's binary search over them.
+                let keep = appended.iter().collect::<Vec<Micros>>().partition_point(|&t| t <= replicated_before);
                 self.records_lost += (log.len() - keep) as u64;
                 log.truncate(keep);
                 appended.truncate(keep);

@@ -246,6 +246,17 @@ impl<T: Codec> CompactLog<T> {
     }
 }
 
+/// A time or count, as a varint.
+impl Codec for u64 {
+    fn encode(&self, out: &mut Vec<u8>) {
+        put_varint(out, *self);
+    }
+
+    fn decode(input: &mut Input) -> Self {
+        input.varint()
+    }
+}
+
 impl Codec for Payload {
     fn encode(&self, out: &mut Vec<u8>) {
         match *self {
