@@ -61,12 +61,13 @@ impl Verdict {
         Verdict { held: true, violations: 0, safety, examples: Vec::new(), places: Vec::new() }
     }
 
-    /// Counts a violation; it is an example if it is among the first by place (adds come in place order).
-    pub(crate) fn add(&mut self, place: Place, violation: Violation) {
+    /// Counts a violation; it is an example if it is among the first by place
+    /// (adds come in place order), and only then is it written out.
+    pub(crate) fn add(&mut self, place: Place, violation: impl FnOnce() -> Violation) {
         self.held = false;
         self.violations += 1;
         if self.examples.len() < EXAMPLES_MAX {
-            self.examples.push(violation);
+            self.examples.push(violation());
             self.places.push(place);
         }
     }
@@ -256,7 +257,7 @@ pub fn no_oversell(history: &[Record], context: CheckContext) -> Verdict {
 fn no_oversell_at(history: &[Record], seqs: &[u64], context: CheckContext) -> Verdict {
     let mut verdict = Verdict::new(true);
     for (r, &seq) in history.iter().zip(seqs).filter(|(r, _)| r.kind.is_commit() && r.on_hand.is_some_and(|v| v < 0)) {
-        verdict.add((0, seq, 0), violation(r, format!("on_hand fell to {}", r.on_hand.unwrap_or(0)), vec![line(r, context.layout)]));
+        verdict.add((0, seq, 0), || violation(r, format!("on_hand fell to {}", r.on_hand.unwrap_or(0)), vec![line(r, context.layout)]));
     }
     verdict
 }
@@ -269,15 +270,17 @@ pub fn bounded_staleness(keys: &PerKey, context: CheckContext) -> Verdict {
         for read in rows.reads.iter().filter(|r| r.detail == "fresh") {
             let (staleness_us, since) = read_staleness_us(rows.commits, read);
             if staleness_us > context.staleness_bound_us {
-                let mut evidence: Vec<String> = since.map(|c| line(c, context.layout)).into_iter().collect();
-                evidence.push(line(read, context.layout));
-                let message = format!(
-                    "shown fresh with {} although the store's value changed {:.3} s earlier (bound {:.3} s)",
-                    read.on_hand.unwrap_or(0),
-                    staleness_us as f64 / 1e6,
-                    context.staleness_bound_us as f64 / 1e6
-                );
-                verdict.add(key_place(store, verdict.violations), violation(read, message, evidence));
+                verdict.add(key_place(store, verdict.violations), || {
+                    let mut evidence: Vec<String> = since.map(|c| line(c, context.layout)).into_iter().collect();
+                    evidence.push(line(read, context.layout));
+                    let message = format!(
+                        "shown fresh with {} although the store's value changed {:.3} s earlier (bound {:.3} s)",
+                        read.on_hand.unwrap_or(0),
+                        staleness_us as f64 / 1e6,
+                        context.staleness_bound_us as f64 / 1e6
+                    );
+                    violation(read, message, evidence)
+                });
             }
         }
     }
@@ -298,7 +301,7 @@ fn pipeline_drained(context: CheckContext) -> Verdict {
     let mut verdict = Verdict::new(false);
     if !context.drained {
         let message = "the pipeline did not drain within run.drain_bound_s".into();
-        verdict.add((0, 0, 0), Violation { t_us: context.end_us, store: None, sku: None, message, evidence: Vec::new() });
+        verdict.add((0, 0, 0), || Violation { t_us: context.end_us, store: None, sku: None, message, evidence: Vec::new() });
     }
     verdict
 }
@@ -312,11 +315,12 @@ fn keys_converge(keys: &PerKey, context: CheckContext) -> Verdict {
         let truth = last.on_hand.unwrap_or(0);
         let view = applies.last().map_or(initial, |r| r.on_hand.unwrap_or(0));
         if view != truth {
-            let mut evidence = vec![line(last, context.layout)];
-            evidence.extend(applies.last().map(|r| line(r, context.layout)));
-            let message = format!("central shows {view}, the store holds {truth}");
-            verdict
-                .add(key_place(store, verdict.violations), Violation { t_us: context.end_us, store: Some(store), sku: Some(sku), message, evidence });
+            verdict.add(key_place(store, verdict.violations), || {
+                let mut evidence = vec![line(last, context.layout)];
+                evidence.extend(applies.last().map(|r| line(r, context.layout)));
+                let message = format!("central shows {view}, the store holds {truth}");
+                Violation { t_us: context.end_us, store: Some(store), sku: Some(sku), message, evidence }
+            });
         }
     }
     verdict
@@ -329,9 +333,10 @@ pub fn monotonic_view(keys: &PerKey, context: CheckContext) -> Verdict {
         for pair in applies.windows(2) {
             let (before, after) = (pair[0], pair[1]);
             if after.version < before.version {
-                let message = format!("version went from {} back to {}", before.version.unwrap_or(0), after.version.unwrap_or(0));
-                let evidence = vec![line(before, context.layout), line(after, context.layout)];
-                verdict.add(key_place(store, verdict.violations), violation(after, message, evidence));
+                verdict.add(key_place(store, verdict.violations), || {
+                    let message = format!("version went from {} back to {}", before.version.unwrap_or(0), after.version.unwrap_or(0));
+                    violation(after, message, vec![line(before, context.layout), line(after, context.layout)])
+                });
             }
         }
     }
@@ -349,10 +354,12 @@ pub fn no_lost_update(keys: &PerKey, context: CheckContext) -> Verdict {
     for ((store, _), KeyRows { commits, applies, .. }) in keys.iter() {
         for (commit, apply) in commits.iter().zip(reflecting_applies(commits, applies)) {
             if apply.is_none() {
-                let message = format!("version {} never reached central", commit.version.unwrap_or(0));
-                let mut evidence = vec![line(commit, context.layout)];
-                evidence.extend(applies.last().map(|a| line(a, context.layout)));
-                verdict.add(key_place(store, verdict.violations), violation(commit, message, evidence));
+                verdict.add(key_place(store, verdict.violations), || {
+                    let message = format!("version {} never reached central", commit.version.unwrap_or(0));
+                    let mut evidence = vec![line(commit, context.layout)];
+                    evidence.extend(applies.last().map(|a| line(a, context.layout)));
+                    violation(commit, message, evidence)
+                });
             }
         }
     }
@@ -377,9 +384,10 @@ pub fn idempotence(keys: &PerKey, context: CheckContext) -> Verdict {
             let version = rows[0].version.unwrap_or(0);
             let allowed = (committed.partition_point(|&v| v <= version) - committed.partition_point(|&v| v < version)).max(1);
             if rows.len() > allowed {
-                let message = format!("version {version} applied {} times", rows.len());
-                let evidence = rows.iter().take(3).map(|r| line(r, context.layout)).collect();
-                verdict.add(key_place(store, verdict.violations), violation(rows[allowed], message, evidence));
+                verdict.add(key_place(store, verdict.violations), || {
+                    let message = format!("version {version} applied {} times", rows.len());
+                    violation(rows[allowed], message, rows.iter().take(3).map(|r| line(r, context.layout)).collect())
+                });
             }
         }
     }
@@ -394,7 +402,7 @@ pub fn local_continuity(history: &[Record], context: CheckContext) -> Verdict {
 fn local_continuity_at(history: &[Record], seqs: &[u64], context: CheckContext) -> Verdict {
     let mut verdict = Verdict::new(true);
     for (r, &seq) in history.iter().zip(seqs).filter(|(r, _)| r.kind == Kind::SaleRefused) {
-        verdict.add((0, seq, 0), violation(r, format!("store refused a till sale: {}", r.detail), vec![line(r, context.layout)]));
+        verdict.add((0, seq, 0), || violation(r, format!("store refused a till sale: {}", r.detail), vec![line(r, context.layout)]));
     }
     verdict
 }

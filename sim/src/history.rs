@@ -63,29 +63,34 @@ impl CsvLines {
     /// `r`'s line, with its line break.
     pub(crate) fn line(&mut self, r: &Record) -> &[u8] {
         let CsvLines { names, engine, digits, line, .. } = self;
-        line.clear();
-        line.extend_from_slice(digits.format(r.t_us).as_bytes());
-        line.push(b',');
-        line.extend_from_slice(names.get(r.node as usize).unwrap_or(engine).as_bytes());
-        line.push(b',');
-        line.extend_from_slice(r.kind.as_str().as_bytes());
-        line.push(b',');
-        cell(line, digits, r.store);
-        cell(line, digits, r.sku);
-        cell(line, digits, r.qty);
-        cell(line, digits, r.on_hand);
-        cell(line, digits, r.version);
-        cell(line, digits, r.order);
-        if r.detail.contains([',', '"', '\n', '\r']) {
-            line.push(b'"');
-            line.extend_from_slice(r.detail.replace('"', "\"\"").as_bytes());
-            line.push(b'"');
-        } else {
-            line.extend_from_slice(r.detail.as_bytes());
-        }
-        line.push(b'\n');
+        format_line(line, digits, names.get(r.node as usize).unwrap_or(engine), r);
         line
     }
+}
+
+/// Writes `r`'s line, with its line break, into `line` (emptied first).
+fn format_line(line: &mut Vec<u8>, digits: &mut itoa::Buffer, node_name: &str, r: &Record) {
+    line.clear();
+    line.extend_from_slice(digits.format(r.t_us).as_bytes());
+    line.push(b',');
+    line.extend_from_slice(node_name.as_bytes());
+    line.push(b',');
+    line.extend_from_slice(r.kind.as_str().as_bytes());
+    line.push(b',');
+    cell(line, digits, r.store);
+    cell(line, digits, r.sku);
+    cell(line, digits, r.qty);
+    cell(line, digits, r.on_hand);
+    cell(line, digits, r.version);
+    cell(line, digits, r.order);
+    if r.detail.contains([',', '"', '\n', '\r']) {
+        line.push(b'"');
+        line.extend_from_slice(r.detail.replace('"', "\"\"").as_bytes());
+        line.push(b'"');
+    } else {
+        line.extend_from_slice(r.detail.as_bytes());
+    }
+    line.push(b'\n');
 }
 
 /// An optional integer cell and its comma.
@@ -208,7 +213,9 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 
 /// One history line as `events.csv` writes it (for evidence in violations).
 pub fn line(record: &Record, layout: &Layout) -> String {
-    let bytes = to_csv(std::slice::from_ref(record), layout);
-    let text = String::from_utf8_lossy(&bytes);
-    text.lines().nth(1).unwrap_or_default().to_string()
+    let node = if record.node < layout.count() { record.node } else { system::history::ENGINE };
+    let mut line = Vec::with_capacity(128);
+    format_line(&mut line, &mut itoa::Buffer::new(), &layout.name(node), record);
+    line.pop();
+    String::from_utf8_lossy(&line).into_owned()
 }

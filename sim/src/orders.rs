@@ -173,11 +173,13 @@ impl<'a> OrderBook<'a> {
     /// Oversell of online orders: every confirmed order that failed, as a violation.
     pub fn oversold(&self, context: CheckContext, verdict: &mut Verdict) {
         for (created, failed) in self.failures() {
-            let mut evidence: Vec<String> = created.iter().map(|r| line(r, context.layout)).collect();
-            evidence.push(line(failed, context.layout));
-            let message = format!("order {} was confirmed, then failed: {} units oversold", failed.order.unwrap_or(0), failed.qty.unwrap_or(0));
             let place = (1, failed.order.unwrap_or(0), u64::from(failed.store.unwrap_or(0)));
-            verdict.add(place, Violation { t_us: failed.t_us, store: failed.store, sku: failed.sku, message, evidence });
+            verdict.add(place, || {
+                let mut evidence: Vec<String> = created.iter().map(|r| line(r, context.layout)).collect();
+                evidence.push(line(failed, context.layout));
+                let message = format!("order {} was confirmed, then failed: {} units oversold", failed.order.unwrap_or(0), failed.qty.unwrap_or(0));
+                Violation { t_us: failed.t_us, store: failed.store, sku: failed.sku, message, evidence }
+            });
         }
     }
 
@@ -195,29 +197,23 @@ impl<'a> OrderBook<'a> {
             let at = |r: &Record| Violation { t_us: r.t_us, store: Some(store), sku: r.sku, message: String::new(), evidence: lines(&evidence) };
             match (created, ends.as_slice()) {
                 (None, [end, ..]) => {
-                    verdict.add(place, Violation { message: format!("order {order} at store {store}: an end without a reservation"), ..at(end) })
+                    verdict.add(place, || Violation { message: format!("order {order} at store {store}: an end without a reservation"), ..at(end) })
                 }
                 (Some(_), [_, second, ..]) => {
                     let kinds: Vec<&str> = ends.iter().take(4).map(|r| r.kind.as_str()).collect();
-                    verdict.add(
-                        place,
-                        Violation {
-                            message: format!("order {order} at store {store}: the reservation ended {} times ({})", ends.len(), kinds.join(", ")),
-                            ..at(second)
-                        },
-                    );
+                    verdict.add(place, || Violation {
+                        message: format!("order {order} at store {store}: the reservation ended {} times ({})", ends.len(), kinds.join(", ")),
+                        ..at(second)
+                    });
                 }
                 (Some(created), []) => {
                     *open_units.entry(store).or_default() += created.qty.unwrap_or(0);
                     if context.drained {
-                        verdict.add(
-                            place,
-                            Violation {
-                                t_us: context.end_us,
-                                message: format!("order {order} at store {store}: the reservation never ended"),
-                                ..at(created)
-                            },
-                        );
+                        verdict.add(place, || Violation {
+                            t_us: context.end_us,
+                            message: format!("order {order} at store {store}: the reservation never ended"),
+                            ..at(created)
+                        });
                     }
                 }
                 _ => {}
@@ -233,16 +229,13 @@ impl<'a> OrderBook<'a> {
             let open = open_units.get(&store).copied().unwrap_or(0);
             if held != open {
                 let message = format!("store {store} holds {held} units after quiescence, central's open reservations there are {open}");
-                verdict.add(
-                    (2, u64::from(store), 0),
-                    Violation {
-                        t_us: context.end_us,
-                        store: Some(store),
-                        sku: still_held.first().and_then(|r| r.sku),
-                        message,
-                        evidence: lines(&still_held),
-                    },
-                );
+                verdict.add((2, u64::from(store), 0), || Violation {
+                    t_us: context.end_us,
+                    store: Some(store),
+                    sku: still_held.first().and_then(|r| r.sku),
+                    message,
+                    evidence: lines(&still_held),
+                });
             }
         }
         verdict
