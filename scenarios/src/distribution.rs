@@ -45,7 +45,7 @@ impl Sampler {
 
 /// `us.round().max(0.0) as u64`, without calling libm's `round` (the x86-64
 /// baseline has no rounding instruction, and every latency draw ends here).
-pub fn round_us(us: f64) -> u64 {
+fn round_us(us: f64) -> u64 {
     const EXACT_FROM: f64 = (1u64 << 52) as f64;
     if us.is_nan() || us <= 0.0 {
         return 0;
