@@ -1,4 +1,5 @@
-//! An append-only log kept compact: a broker partition or a store's binlog.
+//! An append-only log kept compact: a broker partition (and, with acks=leader,
+//! its append times) or a store's binlog.
 //!
 //! Entries are appended to a short open tail; every [`CHUNK`] entries the tail
 //! is sealed into varint-encoded bytes (about 20 bytes an entry, against 72 to
