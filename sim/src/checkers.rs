@@ -196,8 +196,7 @@ pub fn per_key(history: &[Record]) -> PerKey<'_> {
 /// Runs every checker on the whole history; `keys` is `per_key(history)` and
 /// `orders` is `OrderBook::of(history, keys)`.
 pub fn check_all(history: &[Record], keys: &PerKey, orders: &OrderBook, context: CheckContext) -> BTreeMap<String, Verdict> {
-    let seqs: Vec<u64> = (0..history.len() as u64).collect();
-    finish(check_pass(history, &seqs, keys, orders, context), context)
+    finish(check_pass(history, &positions(history), keys, orders, context), context)
 }
 
 /// Runs every checker on one pass: a part of the history closed under (store,
@@ -244,6 +243,16 @@ pub fn finish(mut verdicts: BTreeMap<String, Verdict>, context: CheckContext) ->
     verdicts
 }
 
+/// Evidence for a violation over many rows: the first three, as lines.
+pub(crate) fn first_lines<'r>(rows: impl IntoIterator<Item = &'r Record>, layout: &Layout) -> Vec<String> {
+    rows.into_iter().take(3).map(|r| line(r, layout)).collect()
+}
+
+/// Each row's position when `history` is the whole history.
+pub(crate) fn positions(history: &[Record]) -> Vec<u64> {
+    (0..history.len() as u64).collect()
+}
+
 fn violation(r: &Record, message: String, evidence: Vec<String>) -> Violation {
     Violation { t_us: r.t_us, store: r.store, sku: r.sku, message, evidence }
 }
@@ -251,7 +260,7 @@ fn violation(r: &Record, message: String, evidence: Vec<String>) -> Violation {
 /// No oversell: no store commit leaves on_hand below zero (and, with the
 /// order book, no confirmed online order fails: [`OrderBook::oversold`]).
 pub fn no_oversell(history: &[Record], context: CheckContext) -> Verdict {
-    no_oversell_at(history, &(0..history.len() as u64).collect::<Vec<_>>(), context)
+    no_oversell_at(history, &positions(history), context)
 }
 
 fn no_oversell_at(history: &[Record], seqs: &[u64], context: CheckContext) -> Verdict {
@@ -386,7 +395,7 @@ pub fn idempotence(keys: &PerKey, context: CheckContext) -> Verdict {
             if rows.len() > allowed {
                 verdict.add(key_place(store, verdict.violations), || {
                     let message = format!("version {version} applied {} times", rows.len());
-                    violation(rows[allowed], message, rows.iter().take(3).map(|r| line(r, context.layout)).collect())
+                    violation(rows[allowed], message, first_lines(rows.iter().copied(), context.layout))
                 });
             }
         }
@@ -396,7 +405,7 @@ pub fn idempotence(keys: &PerKey, context: CheckContext) -> Verdict {
 
 /// Local continuity: a store that is up sells; it never refuses a till sale.
 pub fn local_continuity(history: &[Record], context: CheckContext) -> Verdict {
-    local_continuity_at(history, &(0..history.len() as u64).collect::<Vec<_>>(), context)
+    local_continuity_at(history, &positions(history), context)
 }
 
 fn local_continuity_at(history: &[Record], seqs: &[u64], context: CheckContext) -> Verdict {

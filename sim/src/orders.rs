@@ -6,7 +6,7 @@
 //! most once per order. Its one end is `reservation_rejected`,
 //! `reservation_expired`, `order_fulfilled` or `order_failed`.
 
-use crate::checkers::{CheckContext, PerKey, Verdict, Violation};
+use crate::checkers::{CheckContext, PerKey, Verdict, Violation, first_lines, positions};
 use crate::history::line;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -86,7 +86,7 @@ impl OrderMetrics {
 impl<'a> OrderBook<'a> {
     /// Reads the order rows of `history`; `keys` gives each (store, sku)'s commits for lost sales.
     pub fn of(history: &'a [Record], keys: &PerKey) -> Self {
-        Self::of_pass(history, &(0..history.len() as u64).collect::<Vec<_>>(), keys)
+        Self::of_pass(history, &positions(history), keys)
     }
 
     /// Reads the order rows of one pass (see [`crate::checkers::check_pass`]); `seqs` are their positions in the whole history.
@@ -188,24 +188,27 @@ impl<'a> OrderBook<'a> {
     /// equal the units of central's open reservations for it.
     pub fn conservation(&self, context: CheckContext) -> Verdict {
         let mut verdict = Verdict::new(true);
-        let lines = |rows: &[&Record]| rows.iter().take(3).map(|r| line(r, context.layout)).collect::<Vec<_>>();
         let mut open_units: BTreeMap<u32, i64> = BTreeMap::new();
         for (&(order, store), (created, ends)) in &self.reservations {
-            let mut evidence: Vec<&Record> = created.iter().copied().collect();
-            evidence.extend(ends.iter().copied());
             let place = (0, order, u64::from(store));
-            let at = |r: &Record| Violation { t_us: r.t_us, store: Some(store), sku: r.sku, message: String::new(), evidence: lines(&evidence) };
+            let at = |r: &Record| Violation {
+                t_us: r.t_us,
+                store: Some(store),
+                sku: r.sku,
+                message: String::new(),
+                evidence: first_lines(created.iter().chain(ends).copied(), context.layout),
+            };
             match (created, ends.as_slice()) {
                 (None, [end, ..]) => {
                     verdict.add(place, || Violation { message: format!("order {order} at store {store}: an end without a reservation"), ..at(end) })
                 }
-                (Some(_), [_, second, ..]) => {
+                (Some(_), [_, second, ..]) => verdict.add(place, || {
                     let kinds: Vec<&str> = ends.iter().take(4).map(|r| r.kind.as_str()).collect();
-                    verdict.add(place, || Violation {
+                    Violation {
                         message: format!("order {order} at store {store}: the reservation ended {} times ({})", ends.len(), kinds.join(", ")),
                         ..at(second)
-                    });
-                }
+                    }
+                }),
                 (Some(created), []) => {
                     *open_units.entry(store).or_default() += created.qty.unwrap_or(0);
                     if context.drained {
@@ -228,13 +231,12 @@ impl<'a> OrderBook<'a> {
             let held: i64 = still_held.iter().map(|r| r.qty.unwrap_or(0)).sum();
             let open = open_units.get(&store).copied().unwrap_or(0);
             if held != open {
-                let message = format!("store {store} holds {held} units after quiescence, central's open reservations there are {open}");
                 verdict.add((2, u64::from(store), 0), || Violation {
                     t_us: context.end_us,
                     store: Some(store),
                     sku: still_held.first().and_then(|r| r.sku),
-                    message,
-                    evidence: lines(&still_held),
+                    message: format!("store {store} holds {held} units after quiescence, central's open reservations there are {open}"),
+                    evidence: first_lines(still_held.iter().copied(), context.layout),
                 });
             }
         }
